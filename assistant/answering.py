@@ -1,0 +1,217 @@
+"""Hits -> Answer with verified citations; answerer backends chosen by name.
+
+The default ``extractive`` backend needs no LLM: it picks the few sentences of the retrieved
+passages that best answer the question and cites each. Every quote is checked against the
+stored release text before the Answer leaves this module, so a citation can always be found
+word for word in the release it names.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.chunking import sentence_spans
+from assistant.embedding import Embedder
+from assistant.errors import BadInput, ConfigError
+from assistant.retrieval import Filters, Retriever
+from assistant.store import ChromaStore
+from assistant.types import Answer, Citation, Hit, Release, Sentence
+
+NOT_COVERED = "The releases do not cover this question."
+
+STOPWORDS = frozenset(
+    """a an the and or but if of at by for with about against between into through during before after
+    above below to from up down in out on off over under again further then once here there when where why
+    how all any both each few more most other some such no nor not only own same so than too very can will
+    just should now is are was were be been being have has had having do does did doing i me my we our you
+    your he him his she her it its they them their what which who whom this that these those am would could
+    also said says say tell me please did does many much""".split()
+)
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9&'’.-]*[A-Za-z0-9]|[A-Za-z0-9]")
+_MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+           r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_DATE_IN_TEXT = re.compile(rf"\b(?:{_MONTHS}\.?\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTHS})\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|"
+                           rf"\b{_MONTHS}\.?\s+\d{{4}}\b", re.I)
+_WHEN = re.compile(r"^\s*(?:and\s+)?(?:when|what\s+(?:date|day|year|month|time)|since\s+when|how\s+long\s+ago)\b",
+                   re.I)
+_HOW_MANY = re.compile(r"\b(?:how\s+(?:many|much|large|big|far|long)|what\s+(?:percentage|share|number|amount|"
+                       r"figure|price|revenue|total))\b", re.I)
+_NUMBER = re.compile(r"\d")
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased content words, with a light plural strip so 'agreements' meets 'agreement'."""
+    out = []
+    for t in _TOKEN.findall(text.lower()):
+        t = t.replace("’", "'").removesuffix("'s")
+        if t in STOPWORDS or len(t) < 2 and not t.isdigit():
+            continue
+        if len(t) > 4 and t.endswith("s") and not t.endswith("ss"):
+            t = t[:-1]
+        out.append(t)
+    return out
+
+
+def check_question(question: str, max_chars: int) -> str:
+    q = (question or "").strip()
+    if not q:
+        raise BadInput("the question is empty")
+    if len(q) > max_chars:
+        raise BadInput(f"the question is {len(q):,} characters long; the limit is {max_chars:,}",
+                       code="question_too_long")
+    return q
+
+
+@dataclass
+class _Candidate:
+    release_id: str
+    start: int
+    end: int
+    text: str
+    rank: int
+    score: float = 0.0
+    cosine: float = 0.0
+
+
+class ExtractiveAnswerer:
+    """Answers by quoting: the best sentences of the best passages, each with its citation."""
+
+    name = "extractive"
+
+    def __init__(self, retriever: Retriever, store: ChromaStore, embedder: Embedder, *, top_k: int = 10,
+                 min_relevance: float = 0.35, max_sentences: int = 3, max_question_chars: int = 2000) -> None:
+        self.retriever = retriever
+        self.store = store
+        self.embedder = embedder
+        self.top_k = top_k
+        self.min_relevance = min_relevance
+        self.max_sentences = max_sentences
+        self.max_question_chars = max_question_chars
+
+    def answer(self, question: str, filters: Filters | None = None) -> Answer:
+        q = check_question(question, self.max_question_chars)
+        qvec = self.embedder.embed_query(q)
+        hits = self.retriever.search(q, self.top_k, filters, vector=qvec)
+        relevance = max((h.dense_score or 0.0 for h in hits), default=0.0)
+        if relevance < self.min_relevance:
+            return not_covered(q, self.name, relevance)
+        candidates = self._candidates(hits[:6])
+        if not candidates:
+            return not_covered(q, self.name, relevance)
+        self._score(q, qvec, candidates)
+        chosen = self._select(candidates)
+        releases = self.store.get_releases([c.release_id for c in chosen])
+        answer = compose(q, chosen, releases, self.name)
+        if not answer.citations:
+            return not_covered(q, self.name, relevance)
+        answer.details["relevance"] = round(relevance, 4)
+        return answer
+
+    def _candidates(self, hits: Sequence[Hit]) -> list[_Candidate]:
+        seen: set[tuple[str, int]] = set()
+        out: list[_Candidate] = []
+        for rank, hit in enumerate(hits):
+            c = hit.chunk
+            for s, e in sentence_spans(c.text):
+                text = c.text[s:e]
+                key = (c.release_id, c.start + s)
+                if key in seen or len(text.split()) < 4:
+                    continue
+                seen.add(key)
+                out.append(_Candidate(c.release_id, c.start + s, c.start + e, text, rank))
+        return out
+
+    def _score(self, question: str, qvec: object, candidates: list[_Candidate]) -> None:
+        import numpy as np
+
+        vectors = self.embedder.embed([c.text for c in candidates])
+        cosines = vectors @ np.asarray(qvec)
+        q_terms = set(tokens(question))
+        docs = [set(tokens(c.text)) for c in candidates]
+        df = Counter(t for d in docs for t in d if t in q_terms)
+        n = len(candidates)
+        idf = {t: math.log(1 + n / (1 + df.get(t, 0))) for t in q_terms}
+        total = sum(idf.values()) or 1.0
+        wants_date = bool(_WHEN.search(question))
+        wants_number = bool(_HOW_MANY.search(question))
+        for c, cos, d in zip(candidates, cosines, docs, strict=True):
+            lexical = sum(w for t, w in idf.items() if t in d) / total
+            bonus = 0.0
+            if wants_date and _DATE_IN_TEXT.search(c.text):
+                bonus += 0.12
+            if wants_number and _NUMBER.search(c.text):
+                bonus += 0.08
+            c.cosine = float(cos)
+            c.score = 0.55 * float(cos) + 0.35 * lexical + 0.1 / (1 + c.rank) + bonus
+
+    def _select(self, candidates: list[_Candidate]) -> list[_Candidate]:
+        ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+        best = ranked[0].score
+        chosen: list[_Candidate] = []
+        for c in ranked:
+            if len(chosen) >= self.max_sentences or c.score < 0.8 * best:
+                break
+            if any(_overlap(c.text, o.text) > 0.6 for o in chosen):
+                continue
+            chosen.append(c)
+        return chosen
+
+
+def _overlap(a: str, b: str) -> float:
+    ta, tb = set(tokens(a)), set(tokens(b))
+    return len(ta & tb) / (min(len(ta), len(tb)) or 1)
+
+
+def not_covered(question: str, backend: str, relevance: float = 0.0) -> Answer:
+    return Answer(question=question, text=NOT_COVERED, covered=False, backend=backend,
+                  sentences=(Sentence(NOT_COVERED, (), True),), details={"relevance": round(relevance, 4)})
+
+
+def compose(question: str, chosen: Sequence[_Candidate], releases: dict[str, Release], backend: str) -> Answer:
+    """Order the chosen sentences to read well, number the sources, and verify every quote.
+
+    Sentences from the same release stay together in document order; releases appear in the
+    order of their best sentence. Adjacent sentences of one release share one citation.
+    """
+    first_seen: dict[str, int] = {}
+    for i, c in enumerate(chosen):
+        first_seen.setdefault(c.release_id, i)
+    ordered = sorted(chosen, key=lambda c: (first_seen[c.release_id], c.start))
+    citations: list[Citation] = []
+    sentences: list[Sentence] = []
+    for c in ordered:
+        release = releases.get(c.release_id)
+        if release is None or release.text[c.start:c.end] != c.text:
+            continue  # the release changed or vanished under us: never cite what we cannot show
+        prev = citations[-1] if citations else None
+        if prev and prev.release_id == c.release_id and release.text[prev.end:c.start].strip() == "":
+            merged = release.text[prev.start:c.end]
+            citations[-1] = _citation(prev.number, release, prev.start, c.end, merged)
+        else:
+            citations.append(_citation(len(citations) + 1, release, c.start, c.end, c.text))
+        sentences.append(Sentence(_one_line(c.text), (citations[-1].number,), True))
+    text = " ".join(f"{s.text} [{s.citations[0]}]" for s in sentences)
+    return Answer(question=question, text=text, citations=tuple(citations), sentences=tuple(sentences),
+                  covered=bool(citations), backend=backend, details={})
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _citation(number: int, release: Release, start: int, end: int, quote: str) -> Citation:
+    verified = release.text[start:end] == quote and quote in release.text
+    return Citation(number=number, release_id=release.id, title=release.title, quote=quote, start=start, end=end,
+                    date=release.date, source=release.source, url=release.url, path=release.path,
+                    verified=verified)
+
+
+def create_answerer(name: str, **kwargs: object) -> ExtractiveAnswerer:
+    """Answerers by name; the one factory the CLI, API and UI go through."""
+    if name == "extractive":
+        return ExtractiveAnswerer(**kwargs)  # type: ignore[arg-type]
+    raise ConfigError(f"unknown answerer {name!r} (known: extractive)")

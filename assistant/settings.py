@@ -1,0 +1,135 @@
+"""Settings: one frozen object read from ``ASSISTANT_*`` environment variables, ``.env`` and defaults.
+
+Precedence is env > ``.env`` (in the working directory) > default. Each setting declares its
+type and default once, in ``FIELDS``; the README's settings table is checked against it by a test.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import ConfigError
+
+PREFIX = "ASSISTANT_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the assistant. Field docs double as the README's settings table."""
+
+    data_dir: Path = Path("data")
+    """Folder holding the Chroma database and the keyword index."""
+    collection: str = "releases"
+    """Name prefix of the Chroma collections (3-60 characters of a-z, 0-9, '.', '_', '-')."""
+    chroma_url: str = ""
+    """URL of a `chroma run` server (e.g. http://127.0.0.1:8000); empty means the embedded store in data_dir."""
+    embedding_model: str = ""
+    """sentence-transformers model name or local folder; empty means the bundled all-MiniLM-L6-v2."""
+    embedding_batch_size: int = 32
+    """Passages embedded per batch at ingest."""
+    threads: int = 0
+    """CPU threads for the embedding model; 0 means all cores."""
+    chunk_tokens: int = 256
+    """Target chunk size in tokens of the embedding model's tokenizer."""
+    chunk_overlap: int = 32
+    """Tokens of overlap between consecutive chunks (whole sentences)."""
+    max_file_mb: float = 20.0
+    """Files larger than this are rejected at ingest."""
+    max_question_chars: int = 2000
+    """Longer questions are rejected with a clear message."""
+    top_k: int = 10
+    """Chunks retrieved for an answer."""
+    min_relevance: float = 0.35
+    """Below this retrieval relevance the answer says the releases do not cover the question."""
+    answer_sentences: int = 3
+    """Sentences in an extractive answer, at most."""
+    answerer: str = "extractive"
+    """Answer backend by name."""
+    host: str = "127.0.0.1"
+    """Web app host."""
+    port: int = 7860
+    """Web app port."""
+    corpus_dir: str = "corpus"
+    """Folder the web app ingests at start (the bundled demo corpus); empty to skip."""
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, dotenv: Path | None = Path(".env"), **overrides: Any
+                 ) -> Settings:
+        """Build settings from the environment, a ``.env`` file and explicit overrides (highest)."""
+        values: dict[str, str] = {}
+        if dotenv is not None and dotenv.is_file():
+            values.update(_read_dotenv(dotenv))
+        values.update({k: v for k, v in (os.environ if env is None else env).items() if k.startswith(PREFIX)})
+        kwargs: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = values.get(PREFIX + f.name.upper())
+            if raw is not None:
+                kwargs[f.name] = _cast(f.name, f.type, raw)
+        kwargs.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**kwargs)
+        settings.validate()
+        return settings
+
+    def with_(self, **changes: Any) -> Settings:
+        """A copy with some values changed (None values are ignored)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def validate(self) -> None:
+        if not (3 <= len(self.collection) <= 60) or not all(c.isalnum() or c in "._-" for c in self.collection):
+            raise ConfigError(
+                f"ASSISTANT_COLLECTION={self.collection!r}: use 3-60 characters of a-z, 0-9, '.', '_', '-'")
+        if self.chunk_tokens < 32:
+            raise ConfigError(f"ASSISTANT_CHUNK_TOKENS={self.chunk_tokens}: use at least 32")
+        if not 0 <= self.chunk_overlap < self.chunk_tokens // 2:
+            raise ConfigError(f"ASSISTANT_CHUNK_OVERLAP={self.chunk_overlap}: use 0 to half of chunk_tokens")
+        if self.top_k < 1 or self.answer_sentences < 1:
+            raise ConfigError("ASSISTANT_TOP_K and ASSISTANT_ANSWER_SENTENCES must be at least 1")
+
+
+def _cast(name: str, kind: Any, raw: str) -> Any:
+    kind = kind if isinstance(kind, str) else getattr(kind, "__name__", str(kind))
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "bool":
+            if raw.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if raw.lower() in {"0", "false", "no", "off", ""}:
+                return False
+            raise ValueError(raw)
+        if kind == "Path":
+            return Path(raw)
+        return raw
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name.upper()}={raw!r} is not a valid {kind}") from None
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        out[key.strip()] = value.strip().strip("'\"")
+    return out
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """(env var, default, help) for every setting, in declaration order: feeds docs and their test."""
+    import ast
+    import inspect
+
+    docs: dict[str, str] = {}
+    tree = ast.parse(inspect.getsource(Settings))
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    for node, nxt in zip(body, body[1:], strict=False):
+        if isinstance(node, ast.AnnAssign) and isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant):
+            docs[node.target.id] = str(nxt.value.value)  # type: ignore[union-attr]
+    defaults = Settings()
+    return [(PREFIX + f.name.upper(), str(getattr(defaults, f.name)), docs.get(f.name, "")) for f in fields(Settings)]

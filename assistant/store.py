@@ -1,0 +1,276 @@
+"""The vector store: the only module that imports chromadb.
+
+Two collections per index: ``<name>-chunks`` holds one vector per chunk (cosine space, our own
+embeddings always passed, so Chroma never tries to download its default model), and
+``<name>-releases`` holds one record per release with its full clean text and its current
+content hash. The release record is the switch that makes a version live: a changed release's
+new chunks are written first, then its record flips to the new hash, then the old chunks are
+deleted. Searches drop chunks whose hash is not the live one, so at no moment are both
+versions, or neither, searchable; a crash between the steps leaves only invisible leftovers
+that ``sweep()`` removes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.errors import AssistantError, ConfigError
+from assistant.types import Chunk, Release, date_to_int
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# HNSW defaults give poor recall on small collections; these values trade a little speed for it.
+_HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 128, "max_neighbors": 32}
+_BATCH = 2000  # Chroma caps the size of one write
+
+
+@dataclass(frozen=True)
+class Where:
+    """Metadata filters every retriever understands; translated to Chroma's ``where`` here."""
+
+    since: int = 0  # yyyymmdd, inclusive
+    until: int = 0  # yyyymmdd, inclusive
+    sources: tuple[str, ...] = ()
+    release_ids: tuple[str, ...] = ()
+
+    def to_chroma(self) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if self.since:
+            clauses.append({"date_int": {"$gte": self.since}})
+        if self.until:
+            clauses.append({"date_int": {"$lte": self.until}})
+        if self.sources:
+            clauses.append({"source": {"$in": list(self.sources)}})
+        if self.release_ids:
+            clauses.append({"release_id": {"$in": list(self.release_ids)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def accepts(self, release: Release) -> bool:
+        d = release.date_int
+        return (
+            (not self.since or d >= self.since)
+            and (not self.until or (d and d <= self.until))
+            and (not self.sources or (release.source or "") in self.sources)
+            and (not self.release_ids or release.id in self.release_ids)
+        )
+
+
+class ChromaStore:
+    """Chunks and release records in Chroma, embedded (a folder) or over HTTP (a ``chroma run`` server)."""
+
+    def __init__(self, *, path: Path | None = None, url: str = "", name: str = "releases",
+                 embedding_model: str = "") -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        try:
+            if url:
+                from urllib.parse import urlparse
+
+                u = urlparse(url if "://" in url else f"http://{url}")
+                self._client = chromadb.HttpClient(
+                    host=u.hostname or "127.0.0.1", port=u.port or 8000, ssl=u.scheme == "https",
+                    settings=chroma_settings,
+                )
+            else:
+                assert path is not None
+                path.mkdir(parents=True, exist_ok=True)
+                self._client = chromadb.PersistentClient(path=str(path / "chroma"), settings=chroma_settings)
+        except Exception as e:
+            where = url or str(path)
+            raise AssistantError(f"cannot open the Chroma store at {where}: {e}", status=503,
+                                 code="store_unavailable") from None
+        self.location = url or str(path)
+        self._chunks = self._client.get_or_create_collection(
+            f"{name}-chunks", embedding_function=None, configuration={"hnsw": _HNSW},
+            metadata={"embedding_model": embedding_model or "default"},
+        )
+        stored_model = (self._chunks.metadata or {}).get("embedding_model")
+        if embedding_model and stored_model and stored_model != (embedding_model or "default"):
+            raise ConfigError(
+                f"the index at {self.location} was built with embedding model {stored_model!r}, "
+                f"not {embedding_model!r}: use another ASSISTANT_DATA_DIR or ASSISTANT_COLLECTION"
+            )
+        self._releases = self._client.get_or_create_collection(
+            f"{name}-releases", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+
+    # ---- releases -------------------------------------------------------------------------
+    def release_hashes(self, ids: Sequence[str] | None = None) -> dict[str, str]:
+        """Live content hash of each release (all releases when ``ids`` is None)."""
+        if ids is not None and not ids:
+            return {}
+        got = self._releases.get(ids=list(dict.fromkeys(ids)) if ids is not None else None, include=["metadatas"])
+        return {i: str(m.get("content_hash", "")) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)}
+
+    def get_release(self, release_id: str) -> Release | None:
+        got = self._releases.get(ids=[release_id], include=["metadatas", "documents"])
+        if not got["ids"]:
+            return None
+        return _release_from(got["ids"][0], got["documents"][0], got["metadatas"][0])
+
+    def get_releases(self, ids: Sequence[str]) -> dict[str, Release]:
+        if not ids:
+            return {}
+        got = self._releases.get(ids=list(dict.fromkeys(ids)), include=["metadatas", "documents"])
+        return {
+            i: _release_from(i, d, m)
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        }
+
+    def list_releases(self) -> list[tuple[Release, int]]:
+        """Every release with its chunk count, newest first."""
+        got = self._releases.get(include=["metadatas", "documents"])
+        rows = [
+            (_release_from(i, d, m), int(m.get("n_chunks", 0)))
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        ]
+        rows.sort(key=lambda r: (r[0].date_int, r[0].title), reverse=True)
+        return rows
+
+    def put_release(self, release: Release, n_chunks: int) -> None:
+        """Write the release record: from this call on, chunks with its hash are the live ones."""
+        meta = {
+            "title": release.title,
+            "date": release.date or "",
+            "date_int": release.date_int,
+            "source": release.source or "",
+            "url": release.url or "",
+            "author": release.author or "",
+            "path": release.path or "",
+            "content_hash": release.content_hash,
+            "n_chunks": n_chunks,
+        }
+        self._releases.upsert(ids=[release.id], embeddings=[[1.0]], documents=[release.text], metadatas=[meta])
+
+    def delete_release(self, release_id: str) -> bool:
+        """Remove a release: its record first (its chunks stop being served), then its chunks."""
+        if not self._releases.get(ids=[release_id], include=[])["ids"]:
+            return False
+        self._releases.delete(ids=[release_id])
+        self._chunks.delete(where={"release_id": release_id})
+        return True
+
+    # ---- chunks ---------------------------------------------------------------------------
+    def add_chunks(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        for i in range(0, len(chunks), _BATCH):
+            part = chunks[i : i + _BATCH]
+            self._chunks.upsert(
+                ids=[c.id for c in part],
+                embeddings=vectors[i : i + _BATCH],
+                documents=[c.text for c in part],
+                metadatas=[_chunk_meta(c) for c in part],
+            )
+
+    def drop_stale_chunks(self, release_id: str, live_hash: str) -> None:
+        self._chunks.delete(where={"$and": [{"release_id": release_id}, {"content_hash": {"$ne": live_hash}}]})
+
+    def sweep(self) -> int:
+        """Delete chunks that no live release owns (leftovers of an interrupted write); returns how many."""
+        live = self.release_hashes()
+        got = self._chunks.get(include=["metadatas"])
+        stale = [
+            i for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)
+            if live.get(str(m.get("release_id"))) != m.get("content_hash")
+        ]
+        for i in range(0, len(stale), _BATCH):
+            self._chunks.delete(ids=stale[i : i + _BATCH])
+        return len(stale)
+
+    def chunk_ids(self) -> list[str]:
+        return list(self._chunks.get(include=[])["ids"])
+
+    def all_chunks(self) -> list[Chunk]:
+        got = self._chunks.get(include=["metadatas", "documents"])
+        return [_chunk_from(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)]
+
+    def get_chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
+        if not ids:
+            return {}
+        got = self._chunks.get(ids=list(dict.fromkeys(ids)), include=["metadatas", "documents"])
+        return {i: _chunk_from(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)}
+
+    def get_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        import numpy as np
+
+        if not ids:
+            return {}
+        got = self._chunks.get(ids=list(dict.fromkeys(ids)), include=["embeddings"])
+        return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=True)}
+
+    def query(self, vector: Sequence[float], k: int, where: Where | None = None) -> list[tuple[Chunk, float]]:
+        """Nearest chunks by cosine similarity (1 - distance), live versions only."""
+        n = self._chunks.count()
+        if n == 0:
+            return []
+        got = self._chunks.query(
+            query_embeddings=[list(map(float, vector))],
+            n_results=min(n, k * 2 + 4),
+            where=where.to_chroma() if where else None,
+            include=["metadatas", "documents", "distances"],
+        )
+        rows = [
+            (_chunk_from(i, d, m), 1.0 - float(dist))
+            for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0],
+                                     got["distances"][0], strict=True)
+        ]
+        live = self.release_hashes([c.release_id for c, _ in rows])
+        return [(c, s) for c, s in rows if live.get(c.release_id) == c.content_hash][:k]
+
+    def counts(self) -> dict[str, int]:
+        return {"releases": self._releases.count(), "chunks": self._chunks.count()}
+
+
+def _chunk_meta(c: Chunk) -> dict[str, Any]:
+    return {
+        "release_id": c.release_id,
+        "index": c.index,
+        "start": c.start,
+        "end": c.end,
+        "title": c.title,
+        "date": c.date or "",
+        "date_int": date_to_int(c.date),
+        "source": c.source or "",
+        "url": c.url or "",
+        "content_hash": c.content_hash,
+    }
+
+
+def _chunk_from(chunk_id: str, document: str, m: dict[str, Any]) -> Chunk:
+    return Chunk(
+        id=chunk_id,
+        release_id=str(m["release_id"]),
+        index=int(m.get("index", 0)),
+        text=document,
+        start=int(m.get("start", 0)),
+        end=int(m.get("end", 0)),
+        title=str(m.get("title", "")),
+        date=str(m.get("date") or "") or None,
+        source=str(m.get("source") or "") or None,
+        url=str(m.get("url") or "") or None,
+        content_hash=str(m.get("content_hash", "")),
+    )
+
+
+def _release_from(release_id: str, text: str, m: dict[str, Any]) -> Release:
+    def opt(key: str) -> str | None:
+        return str(m.get(key) or "") or None
+
+    return Release(id=release_id, title=str(m.get("title", "")), text=text, date=opt("date"),
+                   source=opt("source"), url=opt("url"), author=opt("author"), path=opt("path"))
+
+
+def open_store(kind: str, **kwargs: Any) -> ChromaStore:
+    """Stores by name: ``chroma`` (embedded, or over HTTP when a URL is given)."""
+    if kind == "chroma":
+        return ChromaStore(**kwargs)
+    raise ConfigError(f"unknown store backend {kind!r} (known: chroma)")
+
+

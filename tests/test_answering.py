@@ -1,0 +1,66 @@
+"""Cited answers from the real index of the bundled corpus."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering import NOT_COVERED
+from assistant.errors import BadInput
+from assistant.retrieval import Filters
+
+from .conftest import SEED_QUESTION
+
+
+def _assert_quotes_verbatim(assistant, answer) -> None:  # type: ignore[no-untyped-def]
+    for c in answer.citations:
+        release = assistant.release(c.release_id)
+        assert c.verified
+        assert release.text[c.start:c.end] == c.quote
+    numbers = {c.number for c in answer.citations}
+    for s in answer.sentences:
+        assert set(s.citations) <= numbers and s.citations
+        assert f"[{s.citations[0]}]" in answer.text
+
+
+def test_seed_question_is_answered_with_the_date_and_cites_the_seed(corpus_index) -> None:  # type: ignore[no-untyped-def]
+    answer = corpus_index.ask(SEED_QUESTION)
+    assert answer.covered
+    assert "July 30, 2022" in answer.text
+    assert "[1]" in answer.text
+    first = answer.citations[0]
+    assert first.title == ("Strategic Cooperation Agreement Signed between China Unicom and "
+                           "Shandong Heavy Industry Group")
+    assert first.date == "2022-07-30"
+    assert "July 30, 2022" in first.quote
+    _assert_quotes_verbatim(corpus_index, answer)
+
+
+@pytest.mark.parametrize("question", [
+    "What is the recipe for a chocolate souffle?",
+    "Who won the 1998 football world cup final?",
+    "How do I repot an orchid?",
+])
+def test_out_of_corpus_question_is_not_covered_and_cites_nothing(corpus_index, question: str) -> None:  # type: ignore[no-untyped-def]
+    answer = corpus_index.ask(question)
+    assert not answer.covered
+    assert answer.text == NOT_COVERED
+    assert answer.citations == ()
+
+
+def test_every_answer_quotes_verbatim(corpus_index) -> None:  # type: ignore[no-untyped-def]
+    for release, _ in corpus_index.releases()[:8]:
+        answer = corpus_index.ask(f"What did the release '{release.title}' announce?")
+        assert answer.covered, release.title
+        _assert_quotes_verbatim(corpus_index, answer)
+
+
+def test_date_filter_limits_the_sources(corpus_index) -> None:  # type: ignore[no-untyped-def]
+    answer = corpus_index.ask(SEED_QUESTION, filters=Filters(since="2023-01-01"))
+    assert all((c.date or "") >= "2023-01-01" for c in answer.citations)
+    assert "July 30, 2022" not in answer.text
+
+
+@pytest.mark.parametrize("question,message", [("", "empty"), ("   ", "empty"), ("x" * 100_000, "limit")])
+def test_bad_questions_get_clear_errors(corpus_index, question: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(BadInput, match=message):
+        corpus_index.ask(question)
