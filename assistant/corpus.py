@@ -990,8 +990,9 @@ class _FlatHTML(HTMLParser):
             self._flush()
         if tag in {"br", "hr", "img", "meta", "link", "input", "wbr", "source", "area", "col"}:
             return
-        el = _AttrView(tag, dict(attrs))
-        skip = tag in _NEVER_CONTENT or tag == "h1" or _is_clutter(el)
+        skip = tag in _NEVER_CONTENT or tag == "h1" or tag in _CLUTTER_TAGS
+        if attrs and not skip:
+            skip = _is_clutter(_AttrView(tag, dict(attrs)))
         self.stack.append((tag, skip))
         self.skipping += skip
 
@@ -1048,16 +1049,18 @@ def _pick_title(og: str | None, headline: Any, h1: str, title_tag: str, site_nam
 # Markdown
 # --------------------------------------------------------------------------------------------
 
-_MD_IMAGE = re.compile(r"!\[[^\]\n]{0,500}\]\([^)\n]{0,2000}\)")
-_MD_LINK = re.compile(r"\[([^\]\n]{0,500})\]\([^)\n]{0,2000}\)")
-_MD_REFLINK = re.compile(r"\[([^\]\n]{1,500})\]\[[^\]\n]{0,200}\]")
-_MD_AUTOLINK = re.compile(r"<((?:https?://|mailto:)[^>\s]{1,2000})>")
+# Bracket classes exclude their own opener so a failed match stops at the next one: linear time
+# even on adversarial input like "[[[[" or "<a<a<a" repeated a million times.
+_MD_IMAGE = re.compile(r"!\[[^\[\]\n]{0,500}\]\([^()\n]{0,2000}\)")
+_MD_LINK = re.compile(r"\[([^\[\]\n]{0,500})\]\([^()\n]{0,2000}\)")
+_MD_REFLINK = re.compile(r"\[([^\[\]\n]{1,500})\]\[[^\[\]\n]{0,200}\]")
+_MD_AUTOLINK = re.compile(r"<((?:https?://|mailto:)[^<>\s]{1,2000})>")
 _MD_CODE = re.compile(r"`([^`\n]{1,1000})`")
 _MD_STRONG = re.compile(r"(\*\*|__)(?=\S)([^\n]{0,1000}?\S)\1")
 _MD_EM_STAR = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]{0,1000}?\S)\*(?![*\w])")
 _MD_EM_UNDER = re.compile(r"(?<![_\w])_(?=\S)([^_\n]{0,1000}?\S)_(?![_\w])")
 _MD_STRIKE = re.compile(r"~~(?=\S)([^~\n]{0,1000}?\S)~~")
-_MD_TAG = re.compile(r"</?[A-Za-z][^>\n]{0,500}>")
+_MD_TAG = re.compile(r"</?[A-Za-z][^<>\n]{0,500}>")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>~|])")
 _MD_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
 _MD_LIST = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+(.*)$")
