@@ -76,6 +76,12 @@ class KeywordIndex:
         with self._lock, self._db:
             self._db.executemany("DELETE FROM chunks WHERE chunk_id = ?", [(i,) for i in ids])
 
+    def sources(self) -> dict[str, int]:
+        """Every distinct source in the index (outlets, organisations) with its number of chunks."""
+        with self._lock:
+            rows = self._db.execute("SELECT source, count(*) FROM chunks GROUP BY source").fetchall()
+        return {r[0]: int(r[1]) for r in rows}
+
     def count(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])

@@ -1,21 +1,34 @@
-"""Question (+ filters) -> ranked Hits.
+"""Question (+ filters, history) -> ranked Hits.
 
 Hybrid retrieval: dense vectors from Chroma and BM25 from the keyword index, each restricted
 to live release versions and to the user's filters, fused by reciprocal rank. Dense search
 finds paraphrases; BM25 finds the names, figures and outlets that press questions hinge on.
+
+Press questions often name several releases at once ("as reported by both The Verge and
+TechCrunch", "the October 7 and November 1 articles"). The query plan (``assistant.query``)
+finds the sources and dates a question names; each gets its own sub-ranking, fused with the
+main ones, and the final list keeps room for every named source and caps how many passages one
+release may take, so the top results cover each piece of evidence rather than ten passages of
+one article.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.embedding import Embedder
 from assistant.keyword import KeywordIndex
+from assistant.query import DateRange, QueryPlan, plan
 from assistant.store import ChromaStore, Where
-from assistant.types import Hit, date_to_int
+from assistant.types import Chunk, Hit, date_to_int
 
 RRF_K = 60
+SOURCES_TTL = 30.0  # seconds a cached list of known sources is trusted
+# A source holding more than this share of the index (the organisation of a one-publisher newsroom)
+# tells retrieval nothing when a question names it.
+MAX_SOURCE_SHARE = 0.3
 
 
 @dataclass(frozen=True)
@@ -38,48 +51,123 @@ def _bound(value: str | None, year_suffix: str) -> int:
     return date_to_int(value)
 
 
+@dataclass
+class Tuning:
+    """Weights of the fused rankings; defaults chosen with benchmarks/retrieval.py on the dev split."""
+
+    depth: int = 60  # candidates taken from each main ranking
+    sub_depth: int = 15  # from each source or date sub-ranking
+    dense: float = 1.0
+    keyword: float = 1.0
+    source: float = 1.0  # each named source's sub-ranking
+    date: float = 0.6  # each named date's sub-ranking
+    recent: float = 0.3  # "latest": newest first among candidates
+    part: float = 1.0  # each clause's own ranking, for questions about several pieces of evidence
+    part_slots: int = 3  # places in the top k kept for each clause's best passages
+    per_release: int = 3  # passages one release may hold in the top k (when others are available)
+
+
 class Retriever:
     """Ranks chunks for a query; every answerer and the search API go through here."""
 
-    def __init__(self, store: ChromaStore, embedder: Embedder, keyword: KeywordIndex | None = None, *,
-                 dense_weight: float = 1.0, keyword_weight: float = 1.0, depth: int = 40) -> None:
+    def __init__(self, store: ChromaStore, embedder: Embedder, keyword: KeywordIndex | None = None,
+                 tuning: Tuning | None = None) -> None:
         self.store = store
         self.embedder = embedder
         self.keyword = keyword
-        self.dense_weight = dense_weight
-        self.keyword_weight = keyword_weight
-        self.depth = depth
+        self.tuning = tuning or Tuning()
+        self._sources: tuple[float, list[str]] = (0.0, [])
+
+    def known_sources(self) -> list[str]:
+        """Sources a question may name to narrow retrieval (those that single out part of the index)."""
+        stamp, sources = self._sources
+        if self.keyword is not None and time.monotonic() - stamp > SOURCES_TTL:
+            counts = self.keyword.sources()
+            total = sum(counts.values()) or 1
+            sources = sorted(s for s, n in counts.items() if s and n / total <= MAX_SOURCE_SHARE)
+            self._sources = (time.monotonic(), sources)
+        return sources
+
+    def plan(self, query: str, history: Sequence[str] = ()) -> QueryPlan:
+        return plan(query, self.known_sources(), history)
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None, *,
-               vector: Sequence[float] | None = None) -> list[Hit]:
-        """Top ``k`` live chunks; pass ``vector`` when the caller already embedded the query."""
+               vector: Sequence[float] | None = None, history: Sequence[str] = ()) -> list[Hit]:
+        """Top ``k`` live chunks; pass ``vector`` when the caller already embedded ``plan(query).text``."""
+        p = self.plan(query, history)
         if vector is None:
-            vector = self.embedder.embed_query(query)
+            vector = self.embedder.embed_query(p.text)
         where = (filters or Filters()).to_where()
-        depth = max(self.depth, k)
-        dense = self.store.query(vector, depth, where)
+        t = self.tuning
+        dense = self.store.query(vector, max(t.depth, k), where)
+        chunks: dict[str, Chunk] = {c.id: c for c, _ in dense}
+        dense_scores = {c.id: s for c, s in dense}
         if self.keyword is None:
             return [Hit(chunk=c, score=s, dense_score=s) for c, s in dense[:k]]
-        keyword = self.keyword.search(query, depth, where)
-        live = self.store.release_hashes([r for _, r, _, _ in keyword])
-        keyword = [row for row in keyword if live.get(row[1]) == row[2]]
-        scores: dict[str, float] = {}
-        dense_scores = {c.id: s for c, s in dense}
-        keyword_scores = {cid: s for cid, _, _, s in keyword}
-        for rank, (c, _) in enumerate(dense):
-            scores[c.id] = scores.get(c.id, 0.0) + self.dense_weight / (RRF_K + rank + 1)
-        for rank, (cid, _, _, _) in enumerate(keyword):
-            scores[cid] = scores.get(cid, 0.0) + self.keyword_weight / (RRF_K + rank + 1)
-        top = sorted(scores, key=scores.__getitem__, reverse=True)[:k]
-        chunks = {c.id: c for c, _ in dense}
-        missing = [cid for cid in top if cid not in chunks]
-        chunks.update(self.store.get_chunks(missing))
-        if any(cid not in dense_scores for cid in top):
-            self._fill_dense_scores(vector, [chunks[c] for c in top if c in chunks], dense_scores)
-        return [Hit(chunk=chunks[cid], score=scores[cid], dense_score=dense_scores.get(cid),
-                    keyword_score=keyword_scores.get(cid)) for cid in top if cid in chunks]
 
-    def _fill_dense_scores(self, vector: Sequence[float], chunks: list, scores: dict[str, float]) -> None:  # type: ignore[type-arg]
+        rankings: list[tuple[list[str], float]] = [([c.id for c, _ in dense], t.dense)]
+        keyword_scores: dict[str, float] = {}
+
+        def keyword_ranking(w: Where, depth: int) -> list[str]:
+            rows = self.keyword.search(p.text, depth, w)  # type: ignore[union-attr]
+            live = self.store.release_hashes([r for _, r, _, _ in rows])
+            rows = [row for row in rows if live.get(row[1]) == row[2]]
+            for cid, _, _, s in rows:
+                keyword_scores.setdefault(cid, s)
+            return [cid for cid, _, _, _ in rows]
+
+        rankings.append((keyword_ranking(where, max(t.depth, k)), t.keyword))
+        named_sources = [s for s in p.sources if not where.sources or s in where.sources][:4]
+        for source in named_sources:
+            sub = replace(where, sources=(source,))
+            rankings.append(([c.id for c, _ in dense if c.source == source][: t.sub_depth], t.source))
+            rankings.append((keyword_ranking(sub, t.sub_depth), t.source))
+        for dr in p.dates[:4]:
+            sub = _narrow(where, dr)
+            if sub is None:
+                continue
+            rankings.append(([c.id for c, _ in dense if dr.contains(date_to_int(c.date))][: t.sub_depth], t.date))
+            rankings.append((keyword_ranking(sub, t.sub_depth), t.date))
+
+        part_rankings: list[list[str]] = []
+        if p.parts:
+            vectors = self.embedder.embed([part.text for part in p.parts])
+            for part, part_vector in zip(p.parts, vectors, strict=True):
+                sub = replace(where, sources=part.sources) if len(part.sources) == 1 and not where.sources else where
+                rows = self.store.query(part_vector, t.sub_depth, sub)
+                for c, score in rows:
+                    chunks.setdefault(c.id, c)
+                    dense_scores.setdefault(c.id, score)
+                kw_rows = self.keyword.search(part.text, t.sub_depth, sub)
+                live = self.store.release_hashes([r for _, r, _, _ in kw_rows])
+                kw_ids = [cid for cid, r, h, _ in kw_rows if live.get(r) == h]
+                fused: dict[str, float] = {}
+                for ids in ([c.id for c, _ in rows], kw_ids):
+                    for rank, cid in enumerate(ids):
+                        fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+                ranking = sorted(fused, key=fused.__getitem__, reverse=True)
+                part_rankings.append(ranking)
+                rankings.append((ranking, t.part))
+
+        scores: dict[str, float] = {}
+        for ids, weight in rankings:
+            for rank, cid in enumerate(ids):
+                scores[cid] = scores.get(cid, 0.0) + weight / (RRF_K + rank + 1)
+        missing = [cid for cid in scores if cid not in chunks]
+        chunks.update(self.store.get_chunks(missing))
+        scores = {cid: s for cid, s in scores.items() if cid in chunks}
+        if p.recent and scores:
+            newest = sorted(scores, key=lambda cid: date_to_int(chunks[cid].date), reverse=True)
+            for rank, cid in enumerate(newest):
+                scores[cid] += t.recent / (RRF_K + rank + 1)
+        ranked = sorted(scores, key=scores.__getitem__, reverse=True)
+        reserved = [[cid for cid in r if cid in scores][: t.part_slots] for r in part_rankings]
+        top = _diversify(ranked, chunks, k, t.per_release, named_sources, reserved)
+        self._fill_dense_scores(vector, [chunks[c] for c in top], dense_scores)
+        return [Hit(chunk=chunks[cid], score=scores[cid], dense_score=dense_scores.get(cid),
+                    keyword_score=keyword_scores.get(cid)) for cid in top]
+
+    def _fill_dense_scores(self, vector: Sequence[float], chunks: list[Chunk], scores: dict[str, float]) -> None:
         """Cosine for keyword-only hits, so that every hit has a comparable relevance figure."""
         import numpy as np
 
@@ -92,3 +180,43 @@ class Retriever:
             v = vectors.get(c.id)
             if v is not None:
                 scores[c.id] = float(np.dot(q, v))
+
+
+def _narrow(where: Where, dr: DateRange) -> Where | None:
+    since = max(where.since, dr.start)
+    until = min(where.until or 99991231, dr.end)
+    if since > until:
+        return None
+    return replace(where, since=since, until=until if until != 99991231 else 0)
+
+
+def _diversify(ranked: list[str], chunks: dict[str, Chunk], k: int, per_release: int,
+               sources: Sequence[str], reserved: Sequence[Sequence[str]] = ()) -> list[str]:
+    """Top k with room for each clause's best passages and every named source, and at most
+    ``per_release`` passages per release."""
+    top: list[str] = []
+    for depth in range(max((len(r) for r in reserved), default=0)):  # clauses take turns
+        for r in reserved:
+            if depth < len(r) and r[depth] not in top and len(top) < k:
+                top.append(r[depth])
+    for source in sources:  # the best passage of each named source is guaranteed a place
+        best = next((cid for cid in ranked if chunks[cid].source == source), None)
+        if best is not None and best not in top and len(top) < k:
+            top.append(best)
+    count: dict[str, int] = {}
+    for cid in top:
+        count[chunks[cid].release_id] = count.get(chunks[cid].release_id, 0) + 1
+    for cid in ranked:
+        if len(top) >= k:
+            break
+        rid = chunks[cid].release_id
+        if cid in top or count.get(rid, 0) >= per_release:
+            continue
+        top.append(cid)
+        count[rid] = count.get(rid, 0) + 1
+    for cid in ranked:  # too few releases to respect the cap: fill up anyway
+        if len(top) >= k:
+            break
+        if cid not in top:
+            top.append(cid)
+    return sorted(top, key=ranked.index)

@@ -1,0 +1,75 @@
+"""Hybrid retrieval on a small real index: named sources, dates, filters, live versions only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.retrieval import Filters
+from assistant.types import Release
+
+from .conftest import make_assistant
+
+STORIES = [
+    ("Harbor Times", "2023-03-02", "Bridge reopens after repairs",
+     "The Harlow Bay bridge reopened on Thursday after six months of repairs costing $12 million."),
+    ("Harbor Times", "2023-05-10", "Ferry timetable changes",
+     "The ferry will run every 20 minutes during summer, the port authority said."),
+    ("Valley Post", "2023-03-03", "Commuters return to the bridge",
+     "Commuters crowded the reopened bridge on Friday, and traffic was light by noon."),
+    ("Valley Post", "2022-11-20", "Bridge repairs begin",
+     "Repairs to the old bridge began this week and will close it to traffic until spring."),
+    ("Coast Ledger", "2023-03-04", "Bridge toll debate",
+     "Council members argued about a new toll on the repaired bridge at a long meeting."),
+    ("Coast Ledger", "2023-08-15", "Library extends hours",
+     "The public library will stay open until 9 p.m. on weekdays from September."),
+]
+
+
+@pytest.fixture(scope="module")
+def news(tmp_path_factory: pytest.TempPathFactory, embedder):  # type: ignore[no-untyped-def]
+    a = make_assistant(tmp_path_factory.mktemp("news"), embedder)
+    a.index_releases(Release(id=f"story-{i}", title=t, text=body, date=d, source=s)
+                     for i, (s, d, t, body) in enumerate(STORIES))
+    return a
+
+
+def test_each_named_source_is_covered_at_the_top(news) -> None:  # type: ignore[no-untyped-def]
+    hits = news.search("What did the Valley Post and the Coast Ledger report about the bridge?", k=3)
+    assert {h.chunk.source for h in hits[:3]} >= {"Valley Post", "Coast Ledger"}
+
+
+def test_a_named_date_brings_that_days_release_up(news) -> None:  # type: ignore[no-untyped-def]
+    hits = news.search("What was reported about the bridge on November 20, 2022?", k=2)
+    assert hits[0].chunk.release_id == "story-3"
+
+
+def test_user_filters_are_hard_limits(news) -> None:  # type: ignore[no-untyped-def]
+    hits = news.search("bridge", k=10, filters=Filters(since="2023-03-03", until="2023-12-31"))
+    assert hits and all("2023-03-03" <= (h.chunk.date or "") <= "2023-12-31" for h in hits)
+    hits = news.search("bridge", k=10, filters=Filters(sources=("Harbor Times",)))
+    assert hits and {h.chunk.source for h in hits} == {"Harbor Times"}
+    assert news.search("bridge", k=10, filters=Filters(since="2030")) == []
+
+
+def test_names_and_figures_are_found_by_keywords(news) -> None:  # type: ignore[no-untyped-def]
+    hits = news.search("$12 million", k=1)
+    assert hits[0].chunk.release_id == "story-0" and hits[0].keyword_score is not None
+
+
+def test_every_hit_has_a_dense_score(news) -> None:  # type: ignore[no-untyped-def]
+    hits = news.search("library opening hours in September", k=6)
+    assert all(h.dense_score is not None for h in hits)
+    assert hits[0].chunk.release_id == "story-5"
+
+
+def test_keyword_index_and_vectors_agree_after_an_interrupted_write(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    a = make_assistant(tmp_path / "idx", embedder)
+    a.index_releases([Release(id="r", title="T", text="First version of the text about turbines.")])
+    a.keyword.delete_chunks(list(a.keyword.chunk_keys()))  # as if the process died before the keyword write
+    a.keyword.add([c for c in a.store.all_chunks()] + [
+        c.__class__(**{**c.__dict__, "id": "orphan", "content_hash": "old"}) for c in a.store.all_chunks()])
+    fixed = a.reconcile()
+    assert fixed["keyword_rows_dropped"] == 1
+    assert set(a.keyword.chunk_keys()) == set(a.store.chunk_ids())
