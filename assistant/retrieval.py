@@ -58,13 +58,13 @@ class Tuning:
     depth: int = 60  # candidates taken from each main ranking
     sub_depth: int = 15  # from each source or date sub-ranking
     dense: float = 1.0
-    keyword: float = 1.0
+    keyword: float = 1.5
     source: float = 1.0  # each named source's sub-ranking
     date: float = 0.6  # each named date's sub-ranking
     recent: float = 0.3  # "latest": newest first among candidates
     part: float = 1.0  # each clause's own ranking, for questions about several pieces of evidence
     part_slots: int = 3  # places in the top k kept for each clause's best passages
-    per_release: int = 3  # passages one release may hold in the top k (when others are available)
+    per_release: int = 4  # passages one release may hold in the top k (when others are available)
 
 
 class Retriever:
