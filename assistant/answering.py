@@ -251,7 +251,7 @@ def _one_line(text: str) -> str:
 def _citation(number: int, release: Release, start: int, end: int, quote: str) -> Citation:
     verified = release.text[start:end] == quote and quote in release.text
     return Citation(number=number, release_id=release.id, title=release.title, quote=quote, start=start, end=end,
-                    date=release.date, source=release.source, url=release.url, path=release.path,
+                    date=release.date, source=release.source, url=release.url, path=None,
                     verified=verified)
 
 

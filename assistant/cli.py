@@ -1,4 +1,4 @@
-"""The ``assistant`` command: ingest, ask, search, releases, delete, serve.
+"""The ``assistant`` command: ingest, ask, search, summarize, releases, delete, serve.
 
 Every command takes ``--data-dir`` (or ``ASSISTANT_DATA_DIR``) and prints readable text, or
 JSON with ``--json``. Commands call the same ``Assistant`` methods as the API and the UI.
@@ -130,6 +130,59 @@ def search(assistant: Any, query: str, k: int, since: str | None, until: str | N
                                    "date": c.date, "text": c.text}, ensure_ascii=False))
         else:
             click.echo(f"{hit.score:.3f}  {c.date or '----------'}  {c.title}\n    {' '.join(c.text.split())[:200]}")
+
+
+@cli.command()
+@click.argument("release_ids", nargs=-1)
+@click.option("-q", "--query", help="Summarise the releases that best match this topic.")
+@filter_options
+@click.option("-f", "--format", "fmt", type=click.Choice(["brief", "bullets", "social", "newsletter", "exec"]),
+              default="brief", show_default=True,
+              help="brief: headline + 3-sentence lede; bullets: up to 5; social: <= 280 characters; "
+                   "newsletter: one paragraph; exec: what happened / why it matters / what is next.")
+@click.option("--backend", help="Summary backend: extractive or openai (default: ASSISTANT_SUMMARIZER).")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also write the draft with its sources to this file: .docx, .md or .txt.")
+@click.option("--plain", is_flag=True, help="Print plain text instead of Markdown.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@common
+def summarize(assistant: Any, release_ids: tuple[str, ...], query: str | None, since: str | None,
+              until: str | None, sources: tuple[str, ...], fmt: str, backend: str | None, output: Path | None,
+              plain: bool, as_json: bool) -> None:
+    """Draft a cited summary of releases: by id, by topic (--query), or by --since/--until/--source.
+
+    Every point cites its release [n]; quotes are verbatim; "About" paragraphs, contacts and
+    forward-looking statements never appear.
+
+    \b
+    Examples:
+      assistant summarize 000_db7f590154eb122a.txt
+      assistant summarize -q "smart meters" -f bullets
+      assistant summarize --since 2024-01-01 -f exec -o exec-brief.docx
+    """
+    from assistant.errors import BadInput
+
+    suffix = output.suffix.lower() if output else ""
+    if output and suffix not in {".docx", ".md", ".txt"}:
+        raise BadInput(f"--output {output}: use a .docx, .md or .txt file name")
+    summary = assistant.summarize(release_ids=list(release_ids) or None, query=query, since=since, until=until,
+                                  sources=list(sources) or None, fmt=fmt, backend=backend)
+    if output:
+        if suffix == ".docx":
+            output.write_bytes(summary.to_docx())
+        else:
+            output.write_text((summary.to_text() if suffix == ".txt" else summary.to_markdown()) + "\n",
+                              encoding="utf-8")
+    if as_json:
+        click.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(summary.to_text() if plain else summary.to_markdown())
+    unverified = summary.details.get("unverified", 0)
+    if unverified:
+        click.echo(f"note: {unverified} point(s) are not supported by the sources they cite (marked unverified)",
+                   err=True)
+    if output:
+        click.echo(f"wrote {output}", err=True)
 
 
 @cli.command()

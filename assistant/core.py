@@ -8,14 +8,14 @@ unchanged release costs one hash comparison, a changed one is swapped in atomica
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import BadInput, NotFound
 from assistant.settings import Settings
-from assistant.types import Answer, Hit, IngestReport, Rejected, Release
+from assistant.types import Answer, Hit, IngestReport, Rejected, Release, Summary
 
 Progress = Callable[[int, int, str], None]
 
@@ -58,9 +58,14 @@ class Assistant:
         from assistant.answering import create_answerer
 
         s = self.settings
-        return create_answerer(name or s.answerer, retriever=self.retriever, store=self.store,
+        name = name or s.answerer
+        extra: dict[str, Any] = {}
+        if name == "openai":  # the LLM is configured here so that the extractive path never touches it
+            extra = {"llm": self.llm(), "drop_unsupported": s.drop_unsupported,
+                     "support_threshold": s.support_threshold}
+        return create_answerer(name, retriever=self.retriever, store=self.store,
                                embedder=self.embedder, top_k=s.top_k, min_relevance=s.min_relevance,
-                               max_sentences=s.answer_sentences, max_question_chars=s.max_question_chars)
+                               max_sentences=s.answer_sentences, max_question_chars=s.max_question_chars, **extra)
 
     # ---- questions ------------------------------------------------------------------------
     def ask(self, question: str, *, filters: Any = None, backend: str | None = None) -> Answer:
@@ -217,6 +222,148 @@ class Assistant:
             self.keyword.add(list(self.store.get_chunks(missing).values()))
         return {"vector_chunks_dropped": dropped, "keyword_rows_dropped": len(stale),
                 "keyword_rows_added": len(missing)}
+
+    # ---- for the web app: follow-ups, streaming, uploads, re-index --------------------------
+    def follow_up(self, question: str, history: Sequence[Mapping[str, Any]] | None = None) -> str:
+        """The question to retrieve for, given the conversation so far (see ``with_context``)."""
+        return with_context(question, history, self.settings.max_question_chars)
+
+    def ask_stream(self, question: str, *, history: Sequence[Mapping[str, Any]] | None = None,
+                   filters: Any = None, backend: str | None = None) -> Iterator[str | Answer]:
+        """The answer as it is made: pieces of text, then the finished ``Answer``, always last.
+
+        A backend with a ``stream(question, filters)`` method of the same shape streams its own
+        tokens; the extractive one yields its composed answer a sentence at a time, each with
+        its ``[n]``, so the pieces join to exactly ``Answer.text``.
+        """
+        answerer = self.answerer(backend)
+        q = self.follow_up(question, history)
+        stream = getattr(answerer, "stream", None)
+        if callable(stream):
+            yield from stream(q, filters)
+            return
+        answer = answerer.answer(q, filters)
+        pieces = [s.text + "".join(f" [{n}]" for n in s.citations) for s in answer.sentences]
+        if " ".join(pieces) != answer.text:
+            pieces = [answer.text]
+        for i, piece in enumerate(pieces):
+            yield piece if i == 0 else " " + piece
+        yield answer
+
+    def add_files(self, files: Iterable[tuple[str, bytes]], *, progress: Progress | None = None) -> IngestReport:
+        """Index uploaded files given as (file name, bytes): the formats and checks of ``ingest``.
+
+        A release's id is the URL found in it, else the file's base name, so uploading a file
+        again updates its release instead of adding a copy.
+        """
+        from assistant import corpus
+
+        files = list(files)
+        limit = int(self.settings.max_file_mb * 1_000_000)
+
+        def releases() -> Iterator[Release | Rejected]:
+            for n, (name, data) in enumerate(files, 1):
+                base = name.replace("\\", "/").rsplit("/", 1)[-1] or "upload"
+                if progress:
+                    progress(n, len(files), base)
+                yield from corpus.load_bytes(data, base, max_bytes=limit)
+
+        return self.index_releases(releases())
+
+    def add_text(self, text: str, *, title: str | None = None, date: str | None = None, url: str | None = None,
+                 source: str | None = None) -> IngestReport:
+        """Index one release given as text; its id is its URL, else a hash of its title and text."""
+        import hashlib
+
+        from assistant.corpus import release_from_text
+
+        rid = url or "text-" + hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()[:16]
+        release = release_from_text(text, release_id=rid, title=title, date=date, url=url, source=source)
+        return self.index_releases([release])
+
+    def reindex(self, *, progress: Progress | None = None) -> IngestReport:
+        """Re-read the corpus folder (changed files replace their releases, vanished ones go) and repair."""
+        folder = Path(self.settings.corpus_dir) if self.settings.corpus_dir else None
+        if folder is not None and folder.is_dir():
+            return self.ingest([folder], prune=True, progress=progress)
+        self.reconcile()
+        return IngestReport()
+
+    # ---- LLM and summaries ------------------------------------------------------------------
+    def llm(self):  # type: ignore[no-untyped-def]
+        """The configured OpenAI-compatible LLM (ASSISTANT_LLM_*); a ConfigError with a hint when unset."""
+        from assistant.llm import llm_from_settings
+
+        return llm_from_settings(self.settings)
+
+    def summarizer(self, name: str | None = None):  # type: ignore[no-untyped-def]
+        from assistant.summaries import create_summarizer
+
+        s = self.settings
+        name = name or s.summarizer
+        if name == "extractive" and "_extractive_summarizer" in self.__dict__:
+            return self.__dict__["_extractive_summarizer"]  # keeps its sentence vectors between calls
+        llm = self.llm() if name == "openai" else None
+        made = create_summarizer(name, embedder=self.embedder, llm=llm, drop_unsupported=s.drop_unsupported,
+                                 support_threshold=s.support_threshold)
+        if name == "extractive":
+            self.__dict__["_extractive_summarizer"] = made
+        return made
+
+    def summary_releases(self, *, release_ids: Sequence[str] | None = None, query: str | None = None,
+                         since: str | None = None, until: str | None = None,
+                         sources: Sequence[str] | None = None) -> list[Release]:
+        """The releases a summary covers: those named, else the best matches for a topic, else the newest
+        that pass the date and source filters (at most ASSISTANT_SUMMARY_RELEASES)."""
+        from assistant.summaries import select_releases
+
+        s = self.settings
+        return select_releases(self.store, self.retriever, release_ids=release_ids, query=query, since=since,
+                               until=until, sources=sources, limit=s.summary_releases,
+                               min_relevance=s.min_relevance, max_query_chars=s.max_question_chars)
+
+    def summarize(self, *, release_ids: Sequence[str] | None = None, query: str | None = None,
+                  since: str | None = None, until: str | None = None, sources: Sequence[str] | None = None,
+                  fmt: str = "brief", backend: str | None = None) -> Summary:
+        """A cited summary draft (brief, bullets, social, newsletter or exec) of one or more releases."""
+        final = None
+        for item in self.summarize_stream(release_ids=release_ids, query=query, since=since, until=until,
+                                          sources=sources, fmt=fmt, backend=backend):
+            final = item
+        assert isinstance(final, Summary)
+        return final
+
+    def summarize_stream(self, *, release_ids: Sequence[str] | None = None, query: str | None = None,
+                         since: str | None = None, until: str | None = None, sources: Sequence[str] | None = None,
+                         fmt: str = "brief", backend: str | None = None) -> Iterator[str | Summary]:
+        """The summary as it is made: text pieces (an LLM's tokens), then the checked ``Summary``, always last."""
+        from assistant.summaries import check_format, empty_summary
+
+        fmt = check_format(fmt)
+        summarizer = self.summarizer(backend)
+        releases = self.summary_releases(release_ids=release_ids, query=query, since=since, until=until,
+                                         sources=sources)
+        if not releases:
+            yield empty_summary(fmt, summarizer.name)
+            return
+        stream = getattr(summarizer, "stream", None)
+        if callable(stream):
+            yield from stream(releases, fmt, query=query)
+            return
+        summary = summarizer.summarize(releases, fmt, query=query)
+        yield summary.to_markdown()  # the whole draft at once: nothing to stream offline
+        yield summary
+
+
+def with_context(question: str, history: Sequence[Mapping[str, Any]] | None, max_chars: int) -> str:
+    """A follow-up completed with the previous user question from chat messages (see ``query.with_context``)."""
+    from assistant.query import with_context as complete
+
+    q = (question or "").strip()
+    previous = [m.get("content") for m in history or () if m.get("role") == "user"]
+    previous = [p.strip() for p in previous if isinstance(p, str) and p.strip() and p.strip() != q]
+    combined = complete(q, previous) if q else question
+    return combined if len(combined) <= max_chars else question
 
 
 def _is_folder_doc(path: Path) -> bool:

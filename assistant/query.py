@@ -146,9 +146,10 @@ def find_dates(question: str, today: dt.date | None = None) -> tuple[tuple[DateR
 
 
 def is_follow_up(question: str) -> bool:
-    """Short questions that lean on the conversation: 'and when did it start?', 'what about 2021?'."""
+    """Questions that lean on the conversation: very short ones ('and the CEO?'), and short ones with
+    a pronoun or a continuing word ('and when did it start?', 'what about 2021?')."""
     words = _CONTENT.findall(question)
-    return len(words) <= 12 and bool(_FOLLOW_UP.search(question))
+    return len(words) <= 4 or (len(words) <= 12 and bool(_FOLLOW_UP.search(question)))
 
 
 def with_context(question: str, history: Sequence[str]) -> str:

@@ -7,7 +7,7 @@ type and default once, in ``FIELDS``; the README's settings table is checked aga
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,18 +42,44 @@ class Settings:
     """Longer questions are rejected with a clear message."""
     top_k: int = 10
     """Chunks retrieved for an answer."""
-    min_relevance: float = 0.35
-    """Below this retrieval relevance the answer says the releases do not cover the question."""
+    min_relevance: float = 0.36
+    """Least cosine relevance for an answer when the question's names are all found; more is needed otherwise."""
     answer_sentences: int = 3
     """Sentences in an extractive answer, at most."""
     answerer: str = "extractive"
-    """Answer backend by name."""
+    """Answer backend by name: extractive (offline) or openai (any OpenAI-compatible server, see ASSISTANT_LLM_*)."""
+    summarizer: str = "extractive"
+    """Summary backend by name: extractive (offline) or openai."""
+    summary_releases: int = 5
+    """Releases a summary by topic or by dates and sources covers, at most."""
+    llm_base_url: str = ""
+    """Base URL of an OpenAI-compatible server for the openai backend (e.g. http://127.0.0.1:11434/v1 for Ollama)."""
+    llm_model: str = ""
+    """Model name the LLM server knows (e.g. llama3.1:8b, gpt-4o-mini)."""
+    llm_api_key: str = field(default="", repr=False)
+    """API key sent to the LLM server as a Bearer token; empty for local servers."""
+    llm_timeout: float = 60.0
+    """Seconds to wait for the LLM server to connect and to send each piece of its reply."""
+    llm_max_tokens: int = 512
+    """Most tokens an LLM answer or summary may generate."""
+    llm_temperature: float = 0.0
+    """Sampling temperature of the LLM (0 for the most literal answers)."""
+    support_threshold: float = 0.42
+    """Citation-check score (0-1) from which an LLM sentence counts as supported by its cited source."""
+    drop_unsupported: bool = False
+    """Remove LLM sentences that fail the citation check, instead of keeping them marked unverified."""
     host: str = "127.0.0.1"
     """Web app host."""
     port: int = 7860
     """Web app port."""
     corpus_dir: str = "corpus"
     """Folder the web app ingests at start (the bundled demo corpus); empty to skip."""
+    api_keys: str = field(default="", repr=False)
+    """Comma-separated API keys. API writes always need one (with none set they are refused); reads when required."""
+    require_key_for_reads: bool = False
+    """Whether API reads (ask, search, releases, summarize, chat) need an API key too; health never does."""
+    max_request_mb: float = 50.0
+    """Largest API request body (uploads included); bigger requests are refused with 413."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, dotenv: Path | None = Path(".env"), **overrides: Any
@@ -87,6 +113,20 @@ class Settings:
             raise ConfigError(f"ASSISTANT_CHUNK_OVERLAP={self.chunk_overlap}: use 0 to half of chunk_tokens")
         if self.top_k < 1 or self.answer_sentences < 1:
             raise ConfigError("ASSISTANT_TOP_K and ASSISTANT_ANSWER_SENTENCES must be at least 1")
+        if self.summary_releases < 1 or self.llm_max_tokens < 1 or self.llm_timeout <= 0:
+            raise ConfigError("ASSISTANT_SUMMARY_RELEASES, ASSISTANT_LLM_MAX_TOKENS and ASSISTANT_LLM_TIMEOUT "
+                              "must be positive")
+        if not 0.0 <= self.support_threshold <= 1.0:
+            raise ConfigError(f"ASSISTANT_SUPPORT_THRESHOLD={self.support_threshold}: use a number from 0 to 1")
+        if self.require_key_for_reads and not self.api_key_list:
+            raise ConfigError("ASSISTANT_REQUIRE_KEY_FOR_READS is on but ASSISTANT_API_KEYS is empty: set a key")
+        if self.max_request_mb <= 0:
+            raise ConfigError(f"ASSISTANT_MAX_REQUEST_MB={self.max_request_mb}: use a positive number")
+
+    @property
+    def api_key_list(self) -> list[str]:
+        """The configured API keys (``api_keys`` split on commas, blanks dropped)."""
+        return [k.strip() for k in self.api_keys.split(",") if k.strip()]
 
 
 def _cast(name: str, kind: Any, raw: str) -> Any:

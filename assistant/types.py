@@ -146,7 +146,7 @@ class Answer:
             lines.append("")
             lines.append("Sources:")
             for c in self.citations:
-                where = c.url or c.path or c.release_id
+                where = c.url or c.release_id
                 date = f", {c.date}" if c.date else ""
                 lines.append(f"[{c.number}] {c.title}{date} — {where}")
                 lines.append(f'    "{c.quote}"')
@@ -183,3 +183,74 @@ class IngestReport:
         d = asdict(self)
         d["summary"] = self.summary()
         return d
+
+
+@dataclass(frozen=True)
+class SummaryPoint:
+    """One point of a summary (a headline, a lede sentence, a bullet, a section line) and its sources.
+
+    ``evidence`` holds ``(citation number, start, end)``: where in the cited release the point
+    comes from (character offsets into ``Release.text``). ``quote`` marks a spokesperson quote,
+    reproduced verbatim; ``attribution`` names the speaker when the sentence itself does not.
+    """
+
+    text: str
+    citations: tuple[int, ...] = ()
+    verified: bool = True
+    section: str = ""
+    quote: bool = False
+    attribution: str | None = None
+    evidence: tuple[tuple[int, int, int], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "citations": list(self.citations), "verified": self.verified,
+                "section": self.section, "quote": self.quote, "attribution": self.attribution,
+                "evidence": [{"citation": n, "start": s, "end": e} for n, s, e in self.evidence]}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A cited summary draft in one PR format; ``text`` is Markdown, ``plain`` the same as plain text.
+
+    ``citations`` has one entry per summarised release, numbered as the ``[n]`` in the text;
+    its quote is the first passage of that release the summary uses.
+    """
+
+    fmt: str
+    text: str
+    plain: str
+    points: tuple[SummaryPoint, ...] = ()
+    citations: tuple[Citation, ...] = ()
+    covered: bool = True
+    backend: str = "extractive"
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"format": self.fmt, "summary": self.text, "plain": self.plain, "covered": self.covered,
+                "backend": self.backend, "points": [p.to_dict() for p in self.points],
+                "citations": [c.to_dict() for c in self.citations], "details": self.details}
+
+    def source_lines(self) -> list[str]:
+        lines = []
+        for c in self.citations:
+            where = c.url or c.release_id
+            date = f", {c.date}" if c.date else ""
+            lines.append(f"[{c.number}] {c.title}{date} — {where}")
+        return lines
+
+    def to_markdown(self) -> str:
+        """The summary followed by its numbered sources, ready to paste."""
+        if not self.citations:
+            return self.text
+        return "\n".join([self.text, "", "Sources:", *self.source_lines()])
+
+    def to_text(self) -> str:
+        if not self.citations:
+            return self.plain
+        return "\n".join([self.plain, "", "Sources:", *self.source_lines()])
+
+    def to_docx(self) -> bytes:
+        """The summary as a Word document with its source list (needs python-docx)."""
+        from assistant.summary_docx import summary_to_docx
+
+        return summary_to_docx(self)

@@ -1,85 +1,371 @@
-"""The Gradio UI: a chat whose answers cite releases, and a panel showing each quoted passage.
+"""The Gradio UI: Chat (streamed answers whose [n] open their sources), Summarize, and Library.
 
-Callbacks only call ``Assistant`` methods. Release text is untrusted: everything taken from a
-release is HTML-escaped before it reaches the page, so markup inside a release shows as text.
+Callbacks only call ``Assistant`` methods, the same ones the API and the CLI call. Release text
+is untrusted: everything taken from a release or a file name is HTML-escaped here (see
+``ui_render``) and the chat renders HTML without Markdown, so markup inside a release shows as
+text and never runs. Each browser session keeps its own conversation, sources and selections in
+``gr.State``; only the index is shared.
+
+Library changes (upload, delete, re-index) call the core directly, not the HTTP API. When API
+keys are configured they need one typed into the Library tab; without keys they are allowed only
+when the app listens on a loopback address (the ``make run`` demo), never on a public one. When
+API reads need a key (``ASSISTANT_REQUIRE_KEY_FOR_READS``), the UI asks for one at sign-in.
 """
 
 from __future__ import annotations
 
-import html
+import hmac
+import ipaddress
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from assistant.core import Assistant
 from assistant.errors import AssistantError
-from assistant.types import Answer, Citation
+from assistant.settings import Settings
+from assistant.types import Answer
+from assistant.ui_render import (
+    CSS,
+    HEAD,
+    esc,
+    release_label,
+    render_answer,
+    render_report,
+    render_source_turns,
+    render_sources,
+)
 
-CONTEXT_CHARS = 280
+__all__ = ["CSS", "HEAD", "build_ui", "render_sources", "ui_login"]
 
-CSS = """
-.source { border-left: 3px solid #6b7280; padding: 4px 10px; margin: 8px 0; }
-.source mark { background: #fde68a; padding: 0 2px; }
-.source .meta { color: #6b7280; font-size: 0.9em; }
-"""
-
-
-def render_sources(assistant: Assistant, answer: Answer) -> str:
-    """Each cited release: title (linked), date, source, and the quote highlighted in its context."""
-    if not answer.citations:
-        return "<p class='no-sources'>No sources: the releases do not cover this question.</p>"
-    return "\n".join(_render_citation(assistant, c) for c in answer.citations)
+EXAMPLES = [
+    "When did China Unicom and Shandong Heavy Industry sign their strategic cooperation agreement?",
+    "How many smart meters did Northwind Grid install?",
+    "Who became Northwind Grid's chief financial officer in 2021?",
+]
+MAX_TURNS = 10  # conversation turns kept per session (for follow-ups and the sources panel)
+MAX_CHOICES = 300  # releases offered in a checklist or dropdown at once; search narrows the rest
+THINKING = "<span class='thinking'>Searching the releases…</span>"
 
 
-def _render_citation(assistant: Assistant, c: Citation) -> str:
+def library_writes_error(assistant: Assistant, key: str | None) -> str | None:
+    """Why this session may not change the library, or None when it may."""
+    keys = assistant.settings.api_key_list
+    if keys:
+        if key and any(hmac.compare_digest(key.encode(), k.encode()) for k in keys):
+            return None
+        return "Enter a valid API key (from ASSISTANT_API_KEYS) above to change the library."
     try:
-        text = assistant.release(c.release_id).text
-    except AssistantError:
-        text = c.quote
-        start, end = 0, len(c.quote)
-    else:
-        start, end = c.start, c.end
-    before = text[max(0, start - CONTEXT_CHARS):start]
-    after = text[end:end + CONTEXT_CHARS]
-    title = html.escape(c.title or c.release_id)
-    if c.url and c.url.startswith(("http://", "https://")):
-        title = f"<a href='{html.escape(c.url, quote=True)}' target='_blank' rel='noopener noreferrer'>{title}</a>"
-    meta = " · ".join(html.escape(x) for x in (c.date, c.source, c.path if not c.url else None) if x)
-    return (
-        f"<div class='source' id='source-{c.number}'><b>[{c.number}]</b> {title}"
-        f"<div class='meta'>{meta}</div>"
-        f"<p>{'…' if start > CONTEXT_CHARS else ''}{html.escape(before)}<mark>{html.escape(text[start:end])}</mark>"
-        f"{html.escape(after)}{'…' if end + CONTEXT_CHARS < len(text) else ''}</p></div>"
-    )
+        loopback = ipaddress.ip_address(assistant.settings.host).is_loopback
+    except ValueError:
+        loopback = assistant.settings.host == "localhost"
+    if loopback:
+        return None
+    return ("Library changes are off: this server listens on a public address and has no API keys. "
+            "Set ASSISTANT_API_KEYS to allow them.")
+
+
+def ui_login(settings: Settings) -> Callable[[str, str], bool] | None:
+    """Gradio's login check when API reads need a key: any user name, an API key as the password."""
+    if not settings.require_key_for_reads:
+        return None
+    keys = [k.encode() for k in settings.api_key_list]
+
+    def check(_user: str, password: str) -> bool:
+        return any(hmac.compare_digest((password or "").encode(), k) for k in keys)
+
+    return check
 
 
 def build_ui(assistant: Assistant) -> Any:
     import gradio as gr
 
-    def respond(question: str, history: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str, str]:
-        history = list(history or [])
-        if not (question or "").strip():
-            return history, "", gr.skip()
-        history.append({"role": "user", "content": html.escape(question)})
-        try:
-            answer = assistant.ask(question)
-        except AssistantError as e:
-            history.append({"role": "assistant", "content": f"⚠️ {html.escape(e.message)}"})
-            return history, "", ""
-        history.append({"role": "assistant", "content": html.escape(answer.text)})
-        return history, "", render_sources(assistant, answer)
+    from assistant.api import make_filters, summaries_available, summary_formats, summary_stream
 
-    with gr.Blocks(title="Press-room assistant") as demo:
-        gr.Markdown("## Press-room assistant\nAsk about the organisation's press releases. "
-                    "Every sentence of an answer cites its release.")
-        with gr.Row():
-            with gr.Column(scale=3):
-                chat = gr.Chatbot(label="Answers", height=460, elem_id="chat")
-                question = gr.Textbox(label="Your question", placeholder="When did … sign the agreement with …?",
-                                      elem_id="question")
-                ask = gr.Button("Ask", variant="primary", elem_id="ask")
-            with gr.Column(scale=2):
-                gr.Markdown("### Sources")
-                sources = gr.HTML("<p>Sources of the latest answer appear here.</p>", elem_id="sources")
-        ask.click(respond, [question, chat], [chat, question, sources], api_name="ask")
-        question.submit(respond, [question, chat], [chat, question, sources], api_name=False)
-    demo.css = CSS
+    keys_needed = bool(assistant.settings.api_key_list)
+
+    # ---- lists of releases, computed once per refresh --------------------------------------
+    def catalogue(find: str = "") -> list[tuple[Any, int]]:
+        rows = assistant.releases()
+        needle = (find or "").strip().lower()
+        if needle:
+            rows = [(r, n) for r, n in rows
+                    if needle in f"{r.title} {r.id} {r.source or ''} {r.date or ''}".lower()]
+        return rows
+
+    def sources_choices() -> list[str]:
+        return sorted({r.source for r, _ in assistant.releases() if r.source})
+
+    def table(rows: list[tuple[Any, int]]) -> list[list[Any]]:
+        return [[r.title, r.date or "", r.source or "", n, r.id] for r, n in rows]
+
+    def pick_choices(rows: list[tuple[Any, int]], keep: list[str] | None = None) -> list[tuple[str, str]]:
+        keep = [k for k in keep or [] if k]
+        choices = [(release_label(r), r.id) for r, _ in rows[:MAX_CHOICES]]
+        shown = {rid for _, rid in choices}
+        extra = [k for k in keep if k not in shown]
+        if extra:
+            found = {r.id: r for r, _ in assistant.releases() if r.id in set(extra)}
+            choices = [(release_label(found[k]), k) for k in extra if k in found] + choices
+        return choices
+
+    def refresh(lib_find: str = "", sum_find: str = "", picked: list[str] | None = None) -> tuple[Any, ...]:
+        """Fresh release lists for every place that shows them (after load, upload, delete, re-index)."""
+        lib_rows = catalogue(lib_find)
+        srcs = sources_choices()
+        picked = [p for p in picked or [] if p]
+        sum_choices = pick_choices(catalogue(sum_find), picked)
+        valid = {rid for _, rid in sum_choices}
+        return (table(lib_rows),
+                gr.update(choices=pick_choices(lib_rows), value=None),
+                gr.update(choices=srcs),
+                gr.update(choices=sum_choices, value=[p for p in picked if p in valid]),
+                gr.update(choices=srcs))
+
+    # ---- chat ------------------------------------------------------------------------------
+    def respond(question: str, chat: list[dict[str, Any]], turns: list[dict[str, str]],
+                source_turns: list[dict[str, Any]], since: str, until: str, sources: list[str]
+                ) -> Iterator[tuple[Any, ...]]:
+        chat, turns, source_turns = list(chat or []), list(turns or []), list(source_turns or [])
+        q = (question or "").strip()
+        if not q:
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
+        chat += [{"role": "user", "content": esc(q)}, {"role": "assistant", "content": THINKING}]
+        yield chat, "", gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        answer: Answer | None = None
+        text = ""
+        try:
+            filters = make_filters(since, until, sources)
+            for item in assistant.ask_stream(q, history=turns, filters=filters):
+                if isinstance(item, Answer):
+                    answer = item
+                else:
+                    text += item
+                    chat[-1] = {"role": "assistant", "content": esc(text)}
+                    yield chat, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        except AssistantError as e:
+            chat[-1] = {"role": "assistant", "content": f"<div class='error'>⚠️ {esc(e.message)}</div>"}
+            yield chat, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
+        if answer is None:  # a backend that streamed text but no Answer: nothing to cite
+            return
+        turn = int(source_turns[-1].get("turn", len(source_turns))) + 1 if source_turns else 1  # ids stay unique
+        chat[-1] = {"role": "assistant", "content": render_answer(answer, turn)}
+        turns = (turns + [{"role": "user", "content": q}, {"role": "assistant", "content": answer.text}])
+        source_turns = source_turns + [{"question": q, "html": render_sources(assistant, answer, turn), "turn": turn}]
+        yield (chat, gr.skip(), render_source_turns(source_turns[-MAX_TURNS:]), turns[-2 * MAX_TURNS:],
+               source_turns[-MAX_TURNS:], answer.to_markdown())
+
+    def clear() -> tuple[Any, ...]:
+        return [], "", render_source_turns([]), [], [], ""
+
+    # ---- summaries -------------------------------------------------------------------------
+    def generate(picked: list[str], query: str, since: str, until: str, sources: list[str], fmt: str
+                 ) -> Iterator[tuple[Any, ...]]:
+        if not summaries_available(assistant):
+            yield gr.skip(), "<p class='warn'>Summaries are not available in this version.</p>"
+            return
+        text, summary = "", None
+        try:
+            for item in summary_stream(assistant, release_ids=list(picked or []), query=query, since=since,
+                                       until=until, sources=list(sources or []), fmt=fmt):
+                if isinstance(item, str):
+                    text += item
+                    yield text, "<p class='thinking'>Writing the draft…</p>"
+                else:
+                    summary = item
+        except AssistantError as e:
+            yield gr.skip(), f"<p class='warn'>⚠️ {esc(e.message)}</p>"
+            return
+        if summary is None:
+            return
+        n = len(summary.citations)
+        if not summary.covered:
+            yield summary.to_markdown(), f"<p class='warn'>{esc(summary.text)}</p>"
+            return
+        yield (summary.to_markdown(),
+               f"<p class='ok'>Draft ready: {esc(fmt)}, from {n} release{'s' if n != 1 else ''}. "
+               "Edit it freely, then download it.</p>")
+
+    def download(draft: str, fmt: str, kind: str) -> Any:
+        if not (draft or "").strip():
+            gr.Warning("Generate a draft first.")
+            return None
+        folder = Path(tempfile.mkdtemp(prefix="summary-"))
+        name = f"summary-{''.join(c for c in fmt or 'draft' if c.isalnum()) or 'draft'}"
+        if kind == "docx":
+            from assistant.export import markdown_to_docx
+
+            path = folder / f"{name}.docx"
+            path.write_bytes(markdown_to_docx(draft))
+        else:
+            path = folder / f"{name}.md"
+            path.write_text(draft, encoding="utf-8")
+        return str(path)
+
+    # ---- library ---------------------------------------------------------------------------
+    def upload(files: list[str] | None, key: str, lib_find: str, sum_find: str, picked: list[str],
+               progress: Any = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
+        if not files:
+            return (gr.skip(),) * 7
+        denied = library_writes_error(assistant, key)
+        if denied:
+            return (f"<p class='warn'>{esc(denied)}</p>", None, *(gr.skip(),) * 5)
+        progress(0, desc="Reading files")
+        named = [(Path(f).name, Path(f).read_bytes()) for f in files]
+        report = assistant.add_files(named, progress=lambda n, total, name: progress(
+            (n - 1, total), desc=f"Indexing {name}", unit="files"))
+        return (render_report(report), None, *refresh(lib_find, sum_find, picked))
+
+    def delete(release_id: str | None, key: str, lib_find: str, sum_find: str, picked: list[str]
+               ) -> tuple[Any, ...]:
+        if not release_id:
+            return ("<p class='warn'>Choose a release to delete.</p>", *(gr.skip(),) * 5)
+        denied = library_writes_error(assistant, key)
+        if denied:
+            return (f"<p class='warn'>{esc(denied)}</p>", *(gr.skip(),) * 5)
+        try:
+            assistant.delete(release_id)
+        except AssistantError as e:
+            return (f"<p class='warn'>⚠️ {esc(e.message)}</p>", *(gr.skip(),) * 5)
+        return (f"<p class='ok'>Deleted {esc(release_id)}.</p>", *refresh(lib_find, sum_find, picked))
+
+    def reindex(key: str, lib_find: str, sum_find: str, picked: list[str], progress: Any = gr.Progress()  # noqa: B008
+                ) -> tuple[Any, ...]:
+        denied = library_writes_error(assistant, key)
+        if denied:
+            return (f"<p class='warn'>{esc(denied)}</p>", *(gr.skip(),) * 5)
+        progress(0, desc="Re-indexing")
+        report = assistant.reindex(progress=lambda n, total, name: progress(
+            (n - 1, total), desc=f"Re-reading {Path(name).name}", unit="files"))
+        return (render_report(report, title="Re-index"), *refresh(lib_find, sum_find, picked))
+
+    def find_releases(find: str) -> tuple[Any, ...]:
+        rows = catalogue(find)
+        return table(rows), gr.update(choices=pick_choices(rows), value=None)
+
+    # ---- layout ----------------------------------------------------------------------------
+    initial = catalogue()
+    initial_sources = sources_choices()
+    with gr.Blocks(title="Press-room assistant", analytics_enabled=False) as demo:
+        gr.HTML("<div class='app-head'><h1>Press-room assistant</h1><p>Ask about the organisation's press "
+                "releases. Every sentence of an answer cites its release; click a [n] to see the passage.</p></div>")
+        turns = gr.State([])
+        source_turns = gr.State([])
+        with gr.Tabs(elem_id="tabs"):
+            with gr.Tab("Chat", id="chat-tab", elem_id="chat-tab"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3):
+                        chat = gr.Chatbot(label="Answers", height=480, elem_id="chat", render_markdown=False,
+                                          latex_delimiters=[], feedback_options=None, buttons=[],
+                                          placeholder="Ask a question about the releases.")
+                        with gr.Row():
+                            question = gr.Textbox(show_label=False, placeholder="Ask a question about the releases…",
+                                                  elem_id="question", scale=5, max_lines=4, autofocus=True)
+                            ask = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=80)
+                        with gr.Accordion("Filters: dates and sources", open=False, elem_id="filters"):
+                            with gr.Row():
+                                since = gr.Textbox("", label="From", placeholder="YYYY-MM-DD or YYYY", elem_id="since")
+                                until = gr.Textbox("", label="To", placeholder="YYYY-MM-DD or YYYY", elem_id="until")
+                            source_filter = gr.Dropdown(label="Sources", multiselect=True, choices=initial_sources,
+                                                        elem_id="source-filter")
+                        with gr.Row():
+                            copy_btn = gr.Button("Copy answer with sources", elem_id="copy-answer", size="sm")
+                            clear_btn = gr.Button("New conversation", elem_id="clear", size="sm")
+                        gr.Examples(EXAMPLES, inputs=[question], label="Try")
+                        copy_md = gr.Textbox(visible=False, elem_id="copy-md")
+                    with gr.Column(scale=2):
+                        sources = gr.HTML(render_source_turns([]), elem_id="sources", label="Sources")
+            with gr.Tab("Summarize", id="summarize-tab", elem_id="summarize-tab"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=2):
+                        sum_find = gr.Textbox(label="Find releases", placeholder="Words from a title, a date…",
+                                              elem_id="sum-find")
+                        sum_pick = gr.CheckboxGroup(label="Releases to summarise", choices=pick_choices(initial),
+                                                    elem_id="sum-pick")
+                        with gr.Accordion("…or choose by topic, dates and sources", open=False):
+                            sum_query = gr.Textbox("", label="Topic", elem_id="sum-query")
+                            with gr.Row():
+                                sum_since = gr.Textbox("", label="From", placeholder="YYYY-MM-DD or YYYY")
+                                sum_until = gr.Textbox("", label="To", placeholder="YYYY-MM-DD or YYYY")
+                            sum_sources = gr.Dropdown(label="Sources", multiselect=True, choices=initial_sources)
+                        formats = summary_formats()
+                        sum_format = gr.Radio(formats, value=formats[0], label="Format", elem_id="sum-format")
+                        sum_go = gr.Button("Generate draft", variant="primary", elem_id="sum-generate",
+                                           interactive=summaries_available(assistant))
+                    with gr.Column(scale=3):
+                        sum_status = gr.HTML("" if summaries_available(assistant) else
+                                             "<p class='warn'>Summaries are not available in this version.</p>",
+                                             elem_id="sum-status")
+                        sum_draft = gr.Textbox(label="Draft (Markdown): edit it here", lines=16, max_lines=40,
+                                               interactive=True, elem_id="sum-draft", buttons=["copy"])
+                        with gr.Row():
+                            sum_md = gr.Button("Download Markdown", elem_id="sum-md", size="sm")
+                            sum_docx = gr.Button("Download Word (.docx)", elem_id="sum-docx", size="sm")
+                        sum_file = gr.File(label="Your file", interactive=False, elem_id="sum-file")
+            with gr.Tab("Library", id="library-tab", elem_id="library-tab"):
+                with gr.Row():
+                    lib_find = gr.Textbox(label="Search the library", placeholder="Title, source, date or id",
+                                          elem_id="lib-find", scale=4)
+                    lib_reindex = gr.Button("Re-index", elem_id="lib-reindex", scale=1, min_width=100)
+                lib_table = gr.Dataframe(headers=["Title", "Date", "Source", "Chunks", "ID"], value=table(initial),
+                                         datatype=["str", "str", "str", "number", "str"], interactive=False,
+                                         wrap=True, max_height=420, elem_id="lib-table",
+                                         column_widths=["42%", "11%", "14%", "8%", "25%"])
+                with gr.Row(equal_height=False):
+                    with gr.Column():
+                        lib_upload = gr.File(label="Add releases: drop files here (html, htm, txt, md, pdf, json, "
+                                                   "jsonl)", file_count="multiple", elem_id="lib-upload", height=140)
+                        lib_report = gr.HTML("", elem_id="lib-report")
+                    with gr.Column():
+                        lib_key = gr.Textbox(label="API key (needed to change the library)", type="password",
+                                             visible=keys_needed, elem_id="lib-key")
+                        lib_pick = gr.Dropdown(label="Release to delete", choices=pick_choices(initial), value=None,
+                                               filterable=True,
+                                               elem_id="lib-pick")
+                        lib_delete = gr.Button("Delete release", variant="stop", elem_id="lib-delete")
+
+        lists = [lib_table, lib_pick, source_filter, sum_pick, sum_sources]
+        chat_out = [chat, question, sources, turns, source_turns, copy_md]
+        chat_in = [question, chat, turns, source_turns, since, until, source_filter]
+        ask.click(respond, chat_in, chat_out, api_name="ask")
+        question.submit(respond, chat_in, chat_out, api_visibility="private")
+        clear_btn.click(clear, None, chat_out, api_visibility="private")
+        chat.clear(clear, None, chat_out, api_visibility="private")
+        copy_btn.click(None, [copy_md], None, js=COPY_JS)
+
+        sum_find.change(lambda f, p: gr.update(choices=pick_choices(catalogue(f), p)), [sum_find, sum_pick],
+                        [sum_pick], api_visibility="private")
+        sum_go.click(generate, [sum_pick, sum_query, sum_since, sum_until, sum_sources, sum_format],
+                     [sum_draft, sum_status], api_name="summarize")
+        sum_md.click(lambda d, f: download(d, f, "md"), [sum_draft, sum_format], [sum_file], api_visibility="private")
+        sum_docx.click(lambda d, f: download(d, f, "docx"), [sum_draft, sum_format], [sum_file],
+                       api_visibility="private")
+
+        lib_find.change(find_releases, [lib_find], [lib_table, lib_pick], api_name="releases")
+        lib_upload.upload(upload, [lib_upload, lib_key, lib_find, sum_find, sum_pick], [lib_report, lib_upload, *lists],
+                          api_visibility="private")
+        lib_delete.click(delete, [lib_pick, lib_key, lib_find, sum_find, sum_pick], [lib_report, *lists],
+                         api_visibility="private")
+        lib_reindex.click(reindex, [lib_key, lib_find, sum_find, sum_pick], [lib_report, *lists],
+                          api_visibility="private")
+        demo.load(refresh, [lib_find, sum_find, sum_pick], lists, api_visibility="private")
+    demo.queue(default_concurrency_limit=2)
     return demo
+
+
+COPY_JS = """
+async (text) => {
+  const button = document.getElementById('copy-answer');
+  const say = (words) => { if (!button) return; const old = button.dataset.label || button.textContent;
+    button.dataset.label = old; button.textContent = words; setTimeout(() => { button.textContent = old; }, 1800); };
+  if (!text) { say('Nothing to copy yet'); return []; }
+  try { await navigator.clipboard.writeText(text); }
+  catch (e) { const t = document.createElement('textarea'); t.value = text; document.body.appendChild(t);
+    t.select(); document.execCommand('copy'); t.remove(); }
+  window.__copiedAnswer = text;
+  say('Copied ✓');
+  return [];
+}
+"""

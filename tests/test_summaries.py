@@ -1,0 +1,243 @@
+"""Summaries: boilerplate never gets in, every format keeps its length, every point cites and is verbatim."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.boilerplate import body_sentences, dateline_end, is_clutter
+from assistant.cli import cli
+from assistant.errors import BadInput, NotFound
+from assistant.summaries import FORMATS, SOCIAL_LIMIT, Summarizer
+from assistant.types import Release
+
+from .conftest import CORPUS, SEED
+
+SEED_ID = SEED.name
+# What boilerplate looks like in the bundled releases: none of it may reach a summary.
+BOILERPLATE = re.compile(r"About Northwind|Media contact|Media Relations|@example\.com|555-0\d\d|Back to top|"
+                         r"forward-looking|Language Switch|customers served", re.I)
+
+
+def corpus_releases() -> list[Release]:
+    from assistant.corpus import iter_files, load_file
+
+    out = []
+    for path, root in iter_files([CORPUS]):
+        if path.name != "README.md":
+            out.extend(r for r in load_file(path, root) if isinstance(r, Release))
+    return out
+
+
+@pytest.fixture(scope="module")
+def releases() -> list[Release]:
+    return corpus_releases()
+
+
+@pytest.fixture(scope="module")
+def summarizer(embedder):  # type: ignore[no-untyped-def]
+    return Summarizer(embedder)
+
+
+RELEASE_WITH_BOILERPLATE = Release(
+    id="acme-1",
+    title="Acme Opens Toledo Plant",
+    text=(
+        "TOLEDO, Ohio, March 3, 2025 /PRNewswire/ -- Acme Corp. today opened a $40 million battery plant in Toledo "
+        "that will employ 300 people by 2026.\n\n"
+        "The plant will make 2 million cells a year for electric buses.\n\n"
+        "Photo: The new plant at dusk\n\n"
+        '"Toledo has the workforce we need," said Maria Lopez, chief executive officer of Acme. '
+        '"We will add a second line next year."\n\n'
+        "Production of the second line is expected to start in the spring of 2026.\n\n"
+        "Forward-Looking Statements\n\n"
+        "This release contains forward-looking statements that involve risks; readers should not place undue "
+        "reliance on them.\n\n"
+        "About Acme\n\n"
+        "Acme Corp. is a leading maker of batteries with plants in 12 countries.\n\n"
+        "Media contact: Jo Smith, jo.smith@acme.example, +1 419 555 0100"
+    ),
+    date="2025-03-03",
+)
+
+
+def test_body_sentences_drop_boilerplate_and_dateline() -> None:
+    texts = [c.text for c in body_sentences(RELEASE_WITH_BOILERPLATE)]
+    assert texts[0].startswith("Acme Corp. today opened")
+    joined = " ".join(texts)
+    for bad in ("forward-looking", "leading maker", "jo.smith", "Photo:", "PRNewswire"):
+        assert bad not in joined
+    quote = [c for c in body_sentences(RELEASE_WITH_BOILERPLATE) if c.text.startswith('"We will add')][0]
+    assert quote.quote and quote.attribution == "Maria Lopez, chief executive officer of Acme"
+
+
+@pytest.mark.parametrize(("text", "rest"), [
+    ("HARLOW BAY, Ore., June 18, 2019 /PRNewswire/ -- Northwind Grid signed", "Northwind Grid signed"),
+    ("HARLOW BAY, Ore.--(BUSINESS WIRE)--Feb. 11, 2020-- Northwind Grid today", "Northwind Grid today"),
+    ("May 8, 2025 /PRNewswire/ -- HARLOW BAY, Ore. -- Northwind Grid and", "Northwind Grid and"),
+    ("LONDON (Reuters) - The bank raised rates", "The bank raised rates"),
+    ("Northwind Grid -- the utility founded in 1948 -- said", "Northwind Grid -- the utility founded in 1948 -- said"),
+])
+def test_dateline_end(text: str, rest: str) -> None:
+    assert text[dateline_end(text):] == rest
+
+
+@pytest.mark.parametrize(("sentence", "clutter"), [
+    ("Media Relations Manager, Northwind Grid jordan.pike@example.com", True),
+    ("For more details visit www.example.com today please.", True),
+    ("Scroll down for video of the ceremony.", True),
+    ("Benefits for customers include:", True),
+    ("Northwind Grid opened the plant on Tuesday.", False),
+])
+def test_is_clutter(sentence: str, clutter: bool) -> None:
+    assert is_clutter(sentence) is clutter
+
+
+def check_summary(summary, release_texts: dict[int, str]) -> None:  # type: ignore[no-untyped-def]
+    """Invariants every extractive summary keeps, whatever its format."""
+    numbers = {c.number for c in summary.citations}
+    assert summary.covered and summary.backend == "extractive"
+    assert not BOILERPLATE.search(summary.text), summary.text
+    for p in summary.points:
+        assert p.verified, p
+        if p.text == "The releases do not say.":
+            continue
+        assert p.citations and set(p.citations) <= numbers
+        if p.section == "headline":
+            continue
+        shown = p.text.removesuffix("…")
+        for n, s, e in p.evidence:
+            assert " ".join(release_texts[n][s:e].split()).startswith(shown)
+        if p.quote:
+            assert p.attribution or re.search(r"\b(said|says|added|according to)\b", p.text)
+    for c in summary.citations:
+        assert c.verified and c.quote in release_texts[c.number]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_on_every_release(fmt: str, releases: list[Release], summarizer: Summarizer) -> None:
+    for release in releases:
+        summary = summarizer.summarize([release], fmt)
+        check_summary(summary, {1: release.text})
+        sections = [p.section for p in summary.points]
+        if fmt == "brief":
+            assert sections == ["headline", "lede", "lede", "lede"]
+            assert summary.points[0].text == release.title
+        elif fmt == "bullets":
+            assert 3 <= len(summary.points) <= 5
+            assert all(line.startswith("- ") for line in summary.text.splitlines())
+        elif fmt == "social":
+            assert 0 < len(summary.plain) <= SOCIAL_LIMIT and summary.plain == summary.text
+        elif fmt == "newsletter":
+            assert "\n" not in summary.text and 3 <= len(summary.points) <= 4
+        else:
+            assert sections[0] == "what_happened" and "why_it_matters" in sections
+            assert sections[-1] == "what_is_next"
+            assert "**What happened.**" in summary.text and "**What is next.**" in summary.text
+
+
+def test_bullets_carry_a_verbatim_attributed_quote(releases: list[Release], summarizer: Summarizer) -> None:
+    release = next(r for r in releases if "pinecrest" in r.id)
+    summary = summarizer.summarize([release], "bullets")
+    quotes = [p for p in summary.points if p.quote]
+    assert len(quotes) == 1
+    q = quotes[0]
+    assert q.text in " ".join(release.text.split())
+    assert "Whitfield" in (q.attribution or q.text) or "Dunning" in (q.attribution or q.text)
+    assert (q.attribution or "") in summary.text
+
+
+def test_social_post_is_cut_at_a_clause_when_no_sentence_fits(summarizer: Summarizer) -> None:
+    long_sentence = ("Acme Corp. today opened a battery plant in Toledo, Ohio, " + "with room for growth, " * 10
+                     + "and it will employ 300 people.")
+    release = Release(id="long", title="Long", text=long_sentence + "\n\n" + long_sentence.replace("Acme", "Beta"))
+    summary = summarizer.summarize([release], "social")
+    assert len(summary.plain) <= SOCIAL_LIMIT
+    assert summary.points[0].text.endswith("…") and summary.points[0].verified
+
+
+def test_summary_of_several_releases_numbers_its_sources(releases: list[Release], summarizer: Summarizer) -> None:
+    picked = [r for r in releases if "pinecrest" in r.id or "elena-marchetti" in r.id or r.id == SEED_ID]
+    assert len(picked) == 3
+    summary = summarizer.summarize(picked, "bullets")
+    assert [c.number for c in summary.citations] == list(range(1, len(summary.citations) + 1))
+    assert len(summary.citations) >= 2
+    by_number = {c.number: next(r.text for r in picked if r.id == c.release_id) for c in summary.citations}
+    check_summary(summary, by_number)
+    assert "Sources:" in summary.to_markdown() and summary.to_text().count("\n[") == len(summary.citations)
+
+
+def test_unknown_format_is_a_user_error(summarizer: Summarizer, releases: list[Release]) -> None:
+    with pytest.raises(BadInput, match="unknown summary format"):
+        summarizer.summarize(releases[:1], "haiku")
+
+
+def test_docx_has_the_points_and_a_source_list(releases: list[Release], summarizer: Summarizer) -> None:
+    import docx
+
+    release = next(r for r in releases if "pinecrest" in r.id)
+    for fmt in FORMATS:
+        summary = summarizer.summarize([release], fmt)
+        document = docx.Document(io.BytesIO(summary.to_docx()))
+        text = "\n".join(p.text for p in document.paragraphs)
+        assert "Sources" in text and release.title in text and "[1]" in text
+        assert summary.points[-1].text[:40] in text
+
+
+# ---- through the Assistant and the CLI, on the shared index ---------------------------------
+def test_assistant_summarize_by_id_topic_and_dates(corpus_index) -> None:  # type: ignore[no-untyped-def]
+    a = corpus_index
+    by_id = a.summarize(release_ids=[SEED_ID], fmt="brief")
+    assert by_id.citations[0].release_id == SEED_ID and "July 30, 2022" in by_id.text
+
+    topic = a.summarize(query="smart meters", fmt="bullets")
+    assert topic.covered and any("meter" in c.title.lower() for c in topic.citations)
+
+    dated = a.summarize(since="2024-01-01", until="2024-12-31", fmt="exec")
+    assert dated.citations and all(c.date and c.date.startswith("2024") for c in dated.citations)
+    assert len(dated.details["releases"]) <= a.settings.summary_releases
+
+    off_topic = a.summarize(query="recipe for chocolate chip cookies", fmt="brief")
+    assert not off_topic.covered and not off_topic.citations
+
+    with pytest.raises(NotFound):
+        a.summarize(release_ids=["no-such-release"])
+    with pytest.raises(BadInput, match="choose releases"):
+        a.summarize()
+    with pytest.raises(BadInput, match="not a date"):
+        a.summarize(since="someday")
+
+
+def test_summarize_stream_ends_with_the_summary(corpus_index) -> None:  # type: ignore[no-untyped-def]
+    items = list(corpus_index.summarize_stream(release_ids=[SEED_ID], fmt="social"))
+    assert isinstance(items[0], str) and items[-1].fmt == "social" and items[0] == items[-1].to_markdown()
+
+
+def test_cli_summarize(corpus_index, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = str(corpus_index.settings.data_dir)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["summarize", SEED_ID, "-f", "bullets", "--data-dir", data, "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["format"] == "bullets" and out["citations"][0]["release_id"] == SEED_ID
+    assert all(p["citations"] == [1] and p["verified"] for p in out["points"])
+
+    target = tmp_path / "brief.docx"
+    result = runner.invoke(cli, ["summarize", "-q", "smart meters", "--since", "2020", "-f", "exec", "-o",
+                                 str(target), "--data-dir", data])
+    assert result.exit_code == 0, result.output
+    assert "**What happened.**" in result.stdout and "Sources:" in result.stdout
+    assert target.stat().st_size > 5000
+
+    result = runner.invoke(cli, ["summarize", SEED_ID, "-f", "social", "--plain", "--data-dir", data])
+    assert result.exit_code == 0 and len(result.stdout.split("\n\nSources:")[0]) <= SOCIAL_LIMIT
+
+    result = runner.invoke(cli, ["summarize", "--data-dir", data])
+    assert result.exit_code == 1 and "choose releases" in result.output
+    result = runner.invoke(cli, ["summarize", SEED_ID, "-o", str(tmp_path / "x.pdf"), "--data-dir", data])
+    assert result.exit_code == 1 and ".docx, .md or .txt" in result.output
