@@ -56,23 +56,10 @@ SSE = "text/event-stream"
 # ---- helpers shared by the routes and the UI -----------------------------------------------
 def make_filters(since: str | None = None, until: str | None = None, sources: Any = (),
                  release_ids: Any = ()) -> Any:
-    """Filters from loose user input: dates as YYYY, YYYY-MM-DD or any common form; blanks ignored."""
-    from assistant.corpus import parse_date
+    """Filters from loose user input; see ``Filters.from_input``."""
     from assistant.retrieval import Filters
 
-    def norm(value: str | None, name: str) -> str | None:
-        value = (value or "").strip()
-        if not value:
-            return None
-        if len(value) == 4 and value.isdigit():
-            return value
-        parsed = parse_date(value)
-        if parsed is None:
-            raise BadInput(f"{name} {value!r} is not a date (use YYYY-MM-DD or YYYY)")
-        return parsed
-
-    return Filters(since=norm(since, "since"), until=norm(until, "until"),
-                   sources=tuple(s for s in sources or () if s), release_ids=tuple(release_ids or ()))
+    return Filters.from_input(since, until, sources, release_ids)
 
 
 def summaries_available(assistant: Assistant) -> bool:

@@ -48,21 +48,9 @@ def filter_options(func: F) -> F:
 
 
 def _filters(since: str | None, until: str | None, sources: tuple[str, ...]) -> Any:
-    from assistant.corpus import parse_date
-    from assistant.errors import BadInput
     from assistant.retrieval import Filters
 
-    def norm(value: str | None, name: str) -> str | None:
-        if not value:
-            return None
-        if len(value) == 4 and value.isdigit():
-            return value
-        parsed = parse_date(value)
-        if parsed is None:
-            raise BadInput(f"--{name} {value!r} is not a date (use YYYY-MM-DD or YYYY)")
-        return parsed
-
-    return Filters(since=norm(since, "since"), until=norm(until, "until"), sources=tuple(sources))
+    return Filters.from_input(since, until, sources)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

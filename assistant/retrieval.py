@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from assistant.embedding import Embedder
+from assistant.errors import BadInput
 from assistant.keyword import KeywordIndex
 from assistant.query import DateRange, QueryPlan, plan
 from assistant.store import ChromaStore, Where
@@ -40,9 +41,33 @@ class Filters:
     sources: tuple[str, ...] = ()
     release_ids: tuple[str, ...] = ()
 
+    @classmethod
+    def from_input(cls, since: str | None = None, until: str | None = None, sources: Sequence[str] | None = (),
+                   release_ids: Sequence[str] | None = ()) -> Filters:
+        """Filters from loose user input (CLI, API, UI): dates as YYYY, YYYY-MM-DD or any common form.
+
+        Blanks are ignored; a value that is not a date is a ``BadInput`` naming the field.
+        """
+        return cls(since=_user_date(since, "since"), until=_user_date(until, "until"),
+                   sources=tuple(s for s in sources or () if s), release_ids=tuple(release_ids or ()))
+
     def to_where(self) -> Where:
         return Where(since=_bound(self.since, "0101"), until=_bound(self.until, "1231"),
                      sources=tuple(self.sources), release_ids=tuple(self.release_ids))
+
+
+def _user_date(value: str | None, name: str) -> str | None:
+    from assistant.corpus import parse_date
+
+    value = (value or "").strip()
+    if not value:
+        return None
+    if len(value) == 4 and value.isdigit():
+        return value
+    parsed = parse_date(value)
+    if parsed is None:
+        raise BadInput(f"{name} {value!r} is not a date (use YYYY-MM-DD or YYYY)")
+    return parsed
 
 
 def _bound(value: str | None, year_suffix: str) -> int:

@@ -390,20 +390,6 @@ def _render(fmt: str, points: Sequence[SummaryPoint], markdown: bool) -> str:
 
 
 # ---- choosing releases, and backends by name ------------------------------------------------
-def _date(value: str | None, name: str) -> str | None:
-    from assistant.corpus import parse_date
-
-    value = (value or "").strip()
-    if not value:
-        return None
-    if len(value) == 4 and value.isdigit():
-        return value
-    parsed = parse_date(value)
-    if parsed is None:
-        raise BadInput(f"{name} {value!r} is not a date (use YYYY-MM-DD or YYYY)")
-    return parsed
-
-
 def select_releases(store: Any, retriever: Any, *, release_ids: Sequence[str] | None = None,
                     query: str | None = None, since: str | None = None, until: str | None = None,
                     sources: Sequence[str] | None = None, limit: int = 5, min_relevance: float = 0.35,
@@ -413,8 +399,7 @@ def select_releases(store: Any, retriever: Any, *, release_ids: Sequence[str] | 
     from assistant.errors import NotFound
     from assistant.retrieval import Filters
 
-    filters = Filters(since=_date(since, "since"), until=_date(until, "until"),
-                      sources=tuple(s for s in sources or () if s))
+    filters = Filters.from_input(since, until, sources)
     where = filters.to_where()
     if release_ids:
         ids = list(dict.fromkeys(i for i in release_ids if i))

@@ -53,6 +53,22 @@ def test_user_filters_are_hard_limits(news) -> None:  # type: ignore[no-untyped-
     assert news.search("bridge", k=10, filters=Filters(since="2030")) == []
 
 
+@pytest.mark.parametrize("since,until,expected", [
+    ("2023", "March 5, 2023", Filters(since="2023", until="2023-03-05")),
+    (" ", None, Filters()),
+])
+def test_user_dates_are_read_loosely(since, until, expected) -> None:  # type: ignore[no-untyped-def]
+    assert Filters.from_input(since, until, ["", "Valley Post"]) == Filters(
+        since=expected.since, until=expected.until, sources=("Valley Post",))
+
+
+def test_a_bad_user_date_names_the_field() -> None:
+    from assistant.errors import BadInput
+
+    with pytest.raises(BadInput, match="until 'soon' is not a date"):
+        Filters.from_input(until="soon")
+
+
 def test_names_and_figures_are_found_by_keywords(news) -> None:  # type: ignore[no-untyped-def]
     hits = news.search("$12 million", k=1)
     assert hits[0].chunk.release_id == "story-0" and hits[0].keyword_score is not None
