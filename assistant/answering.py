@@ -147,7 +147,7 @@ class ExtractiveAnswerer:
         if not candidates:
             return not_covered(q, self.name, relevance, cover)
         self._score(q, qvec, candidates)
-        chosen = self._select(candidates)
+        chosen = _with_attributions(self._select(candidates), candidates)
         releases = self.store.get_releases([c.release_id for c in chosen])
         answer = compose(q, chosen, releases, self.name)
         if not answer.citations:
@@ -203,6 +203,24 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(c)
         return chosen
+
+
+_QUOTE = re.compile(r"[\"“”]")
+_ATTRIBUTION = re.compile(r"\b(?:said|says|added|noted|explained|commented|stated|told)\b|\baccording to\b", re.I)
+
+
+def _with_attributions(chosen: list[_Candidate], candidates: Sequence[_Candidate]) -> list[_Candidate]:
+    """A quoted sentence whose speaker is named in the next sentence brings that sentence along,
+    so a quote never reaches a reader without its attribution."""
+    out = list(chosen)
+    for c in chosen:
+        if not _QUOTE.search(c.text) or _ATTRIBUTION.search(c.text):
+            continue
+        following = [n for n in candidates if n.release_id == c.release_id and 0 <= n.start - c.end <= 3]
+        if following and _ATTRIBUTION.search(following[0].text) and len(following[0].text.split()) <= 30 \
+                and following[0] not in out:
+            out.insert(out.index(c) + 1, following[0])
+    return out
 
 
 def _overlap(a: str, b: str) -> float:

@@ -64,3 +64,20 @@ def test_date_filter_limits_the_sources(corpus_index) -> None:  # type: ignore[n
 def test_bad_questions_get_clear_errors(corpus_index, question: str, message: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(BadInput, match=message):
         corpus_index.ask(question)
+
+
+def test_a_quote_keeps_the_sentence_that_names_its_speaker(tmp_path, embedder) -> None:  # type: ignore[no-untyped-def]
+    from assistant.types import Release
+
+    from .conftest import make_assistant
+
+    a = make_assistant(tmp_path / "idx", embedder)
+    text = ("HARLOW BAY, May 1, 2024 -- Acme Turbines opened its new blade factory in Harlow Bay. "
+            "“The blade factory will employ 400 people from the region.” "
+            "Dana Whitfield, chief executive of Acme Turbines, said at the opening ceremony. "
+            "The factory cost $20 million to build.")
+    a.index_releases([Release(id="acme", title="Acme opens blade factory", text=text, date="2024-05-01")])
+    answer = a.ask("How many people will the Acme blade factory employ?")
+    assert "400 people" in answer.text
+    assert "Dana Whitfield" in answer.text
+    _assert_quotes_verbatim(a, answer)
