@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from assistant.answering import BASE_STOPWORDS
 from assistant.types import Sentence
 
 if TYPE_CHECKING:
@@ -39,14 +40,7 @@ BIAS: float = -1.64
 # 95% of correctly cited sentences (it then rejects 71% of the wrong citations there).
 DEFAULT_THRESHOLD = 0.42
 
-STOPWORDS = frozenset(
-    """a an the and or but if of at by for with about against between into through during before after
-    above below to from up down in out on off over under again further then once here there when where why
-    how all any both each few more most other some such no nor not only own same so than too very can will
-    just should now is are was were be been being have has had having do does did doing i me my we our you
-    your he him his she her it its they them their what which who whom this that these those am would could
-    also said says say told ms mr mrs may might must shall s t""".split()
-)
+STOPWORDS = BASE_STOPWORDS | {"told", "ms", "mr", "mrs", "may", "might", "must", "shall", "s", "t"}
 _NUMBER_WORDS = {
     "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
     "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "first": "1st", "second": "2nd", "third": "3rd",
