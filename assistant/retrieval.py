@@ -120,8 +120,12 @@ class Retriever:
                vector: Sequence[float] | None = None, history: Sequence[str] = ()) -> list[Hit]:
         """Top ``k`` live chunks; pass ``vector`` when the caller already embedded ``plan(query).text``."""
         p = self.plan(query, history)
-        if vector is None:
-            vector = self.embedder.embed_query(p.text)
+        part_vectors: Sequence[Sequence[float]] = ()
+        if vector is None:  # one batch for the question and its clauses: one model call, not two
+            batch = self.embedder.embed([p.text, *(part.text for part in p.parts)])
+            vector, part_vectors = batch[0], batch[1:]
+        elif p.parts:
+            part_vectors = self.embedder.embed([part.text for part in p.parts])
         where = (filters or Filters()).to_where()
         t = self.tuning
         dense = self.store.query(vector, max(t.depth, k), where)
@@ -156,8 +160,7 @@ class Retriever:
 
         part_rankings: list[list[str]] = []
         if p.parts:
-            vectors = self.embedder.embed([part.text for part in p.parts])
-            for part, part_vector in zip(p.parts, vectors, strict=True):
+            for part, part_vector in zip(p.parts, part_vectors, strict=True):
                 sub = replace(where, sources=part.sources) if len(part.sources) == 1 and not where.sources else where
                 rows = self.store.query(part_vector, t.sub_depth, sub)
                 for c, score in rows:
