@@ -14,6 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from assistant.store import Where
 from assistant.types import Chunk, date_to_int
@@ -27,6 +28,15 @@ _QUERY_STOP = frozenset(
     shall may might must also both either any all each other such into over under after before between
     during while according report reported reports article articles news said say says tell""".split()
 )
+
+
+class KeywordRow(NamedTuple):
+    chunk_id: str
+    release_id: str
+    content_hash: str
+    score: float
+    source: str
+    date_int: int
 
 
 class KeywordIndex:
@@ -86,13 +96,14 @@ class KeywordIndex:
         with self._lock:
             return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
 
-    def search(self, query: str, k: int, where: Where | None = None) -> list[tuple[str, str, str, float]]:
-        """(chunk id, release id, content hash, score) best first; score is BM25 (higher is better)."""
+    def search(self, query: str, k: int, where: Where | None = None) -> list[KeywordRow]:
+        """Rows best first; the score is BM25 (higher is better)."""
         terms = [t for t in dict.fromkeys(w.lower() for w in _WORD.findall(query)) if t not in _QUERY_STOP]
         if not terms:
             return []
         match = " OR ".join(f'"{t}"' for t in terms[:64])
-        sql = ("SELECT chunk_id, release_id, content_hash, -bm25(chunks, 2.0, 1.0, 1.0) AS s FROM chunks "
+        sql = ("SELECT chunk_id, release_id, content_hash, -bm25(chunks, 2.0, 1.0, 1.0) AS s, source, date_int "
+               "FROM chunks "
                "WHERE chunks MATCH ?")
         args: list[object] = [match]
         if where is not None:
@@ -112,7 +123,7 @@ class KeywordIndex:
         args.append(k)
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
-        return [(r[0], r[1], r[2], float(r[3])) for r in rows]
+        return [KeywordRow(r[0], r[1], r[2], float(r[3]), r[4], int(r[5] or 0)) for r in rows]
 
     def close(self) -> None:
         self._db.close()

@@ -81,6 +81,7 @@ class Tuning:
     """Weights of the fused rankings; defaults chosen with benchmarks/retrieval.py on the dev split."""
 
     depth: int = 60  # candidates taken from each main ranking
+    keyword_pool: int = 300  # BM25 rows fetched once, for the main ranking and its filtered sub-rankings
     sub_depth: int = 15  # from each source or date sub-ranking
     dense: float = 1.0
     keyword: float = 1.5
@@ -135,28 +136,23 @@ class Retriever:
             return [Hit(chunk=c, score=s, dense_score=s) for c, s in dense[:k]]
 
         rankings: list[tuple[list[str], float]] = [([c.id for c, _ in dense], t.dense)]
-        keyword_scores: dict[str, float] = {}
 
-        def keyword_ranking(w: Where, depth: int) -> list[str]:
-            rows = self.keyword.search(p.text, depth, w)  # type: ignore[union-attr]
-            live = self.store.release_hashes([r for _, r, _, _ in rows])
-            rows = [row for row in rows if live.get(row[1]) == row[2]]
-            for cid, _, _, s in rows:
-                keyword_scores.setdefault(cid, s)
-            return [cid for cid, _, _, _ in rows]
-
-        rankings.append((keyword_ranking(where, max(t.depth, k)), t.keyword))
+        # One BM25 pass gives the main ranking and, filtered, the source and date sub-rankings: a
+        # filter does not change BM25 scores, so the sub-rankings are exact within the pool.
+        pool = self.keyword.search(p.text, max(t.keyword_pool, k), where)
+        live = self.store.release_hashes([row.release_id for row in pool])
+        pool = [row for row in pool if live.get(row.release_id) == row.content_hash]
+        keyword_scores: dict[str, float] = {row.chunk_id: row.score for row in pool}
+        rankings.append(([row.chunk_id for row in pool[: max(t.depth, k)]], t.keyword))
         named_sources = [s for s in p.sources if not where.sources or s in where.sources][:4]
         for source in named_sources:
-            sub = replace(where, sources=(source,))
             rankings.append(([c.id for c, _ in dense if c.source == source][: t.sub_depth], t.source))
-            rankings.append((keyword_ranking(sub, t.sub_depth), t.source))
+            rankings.append(([row.chunk_id for row in pool if row.source == source][: t.sub_depth], t.source))
         for dr in p.dates[:4]:
-            sub = _narrow(where, dr)
-            if sub is None:
+            if _narrow(where, dr) is None:
                 continue
             rankings.append(([c.id for c, _ in dense if dr.contains(date_to_int(c.date))][: t.sub_depth], t.date))
-            rankings.append((keyword_ranking(sub, t.sub_depth), t.date))
+            rankings.append(([row.chunk_id for row in pool if dr.contains(row.date_int)][: t.sub_depth], t.date))
 
         part_rankings: list[list[str]] = []
         if p.parts:
@@ -167,8 +163,8 @@ class Retriever:
                     chunks.setdefault(c.id, c)
                     dense_scores.setdefault(c.id, score)
                 kw_rows = self.keyword.search(part.text, t.sub_depth, sub)
-                live = self.store.release_hashes([r for _, r, _, _ in kw_rows])
-                kw_ids = [cid for cid, r, h, _ in kw_rows if live.get(r) == h]
+                live = self.store.release_hashes([row.release_id for row in kw_rows])
+                kw_ids = [row.chunk_id for row in kw_rows if live.get(row.release_id) == row.content_hash]
                 fused: dict[str, float] = {}
                 for ids in ([c.id for c, _ in rows], kw_ids):
                     for rank, cid in enumerate(ids):
