@@ -243,7 +243,8 @@ def create_app(assistant: Assistant | None = None, *, with_ui: bool = True) -> F
                 responses=error_responses(*auth_errors, 404))
     def release(release_id: str) -> dict[str, Any]:
         """One release with its full clean text."""
-        return assistant.release(release_id).to_dict()
+        # the file path is where the server read it: not the client's business
+        return {k: v for k, v in assistant.release(release_id).to_dict().items() if k != "path"}
 
     @router.post("/releases", tags=["releases"], dependencies=write, response_model=IngestOut,
                  status_code=201, openapi_extra={"requestBody": release_body_schema()},

@@ -121,7 +121,6 @@ class ReleaseOut(_Open):
     source: str | None = None
     url: str | None = None
     author: str | None = None
-    path: str | None = None
 
 
 class ReleaseIn(BaseModel):

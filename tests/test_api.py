@@ -138,6 +138,7 @@ def test_health_releases_and_one_release(server: str) -> None:
     releases = httpx.get(f"{server}/api/v1/releases").json()["releases"]
     seed = next(r for r in releases if r["date"] == "2022-07-30")
     full = httpx.get(f"{server}/api/v1/releases/{seed['id']}").json()
+    assert "path" not in full and "/corpus/" not in str(full)  # no server file paths leak
     assert "Back to top" not in full["text"] and full["text"].startswith("On the afternoon of July 30, 2022")
     found = httpx.get(f"{server}/api/v1/releases", params={"q": "unicom"}).json()["releases"]
     assert [r["id"] for r in found] == [seed["id"]]
