@@ -23,9 +23,13 @@ install: $(STAMP)
 run: install
 	$(PY) app.py
 
+# The store, ingest and API tests run twice: on the embedded store, then on a real `chroma run` server.
+SERVER_TESTS := tests/test_store.py tests/test_core.py tests/test_api.py tests/test_replicas.py
+
 test: install
 	$(PY) -m ruff check .
 	$(PY) -m pytest
+	$(PY) -m tests.chroma_server $(PY) -m pytest -q $(SERVER_TESTS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -7,6 +7,7 @@ unchanged release costs one hash comparison, a changed one is swapped in atomica
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
@@ -29,10 +30,11 @@ class Assistant:
     # ---- parts, built on first use so that small commands stay fast ----------------------
     @cached_property
     def embedder(self):  # type: ignore[no-untyped-def]
-        from assistant.embedding import Embedder
+        from assistant.embedding import create_embedder
 
         s = self.settings
-        return Embedder(s.embedding_model, batch_size=s.embedding_batch_size, threads=s.threads)
+        return create_embedder(s.embedding_backend, s.embedding_model, batch_size=s.embedding_batch_size,
+                               threads=s.threads, cache_dir=s.onnx_cache_dir)
 
     @cached_property
     def store(self):  # type: ignore[no-untyped-def]
@@ -40,19 +42,23 @@ class Assistant:
 
         s = self.settings
         return open_store("chroma", path=s.data_dir, url=s.chroma_url, name=s.collection,
-                          embedding_model=s.embedding_model)
+                          embedding_model=self.embedder.store_label)
 
     @cached_property
     def keyword(self):  # type: ignore[no-untyped-def]
         from assistant.keyword import KeywordIndex
 
-        return KeywordIndex(self.settings.data_dir / f"{self.settings.collection}-keyword.sqlite3")
+        s = self.settings
+        # Derived state, one file per process's data folder; with a Chroma server, named after the server
+        # too, so that one folder never mixes two indexes (see assistant/keyword.py).
+        suffix = "-" + hashlib.sha1(s.chroma_url.encode()).hexdigest()[:10] if s.chroma_url else ""
+        return KeywordIndex(s.data_dir / f"{s.collection}-keyword{suffix}.sqlite3")
 
     @cached_property
     def retriever(self):  # type: ignore[no-untyped-def]
         from assistant.retrieval import Retriever
 
-        return Retriever(self.store, self.embedder, self.keyword)
+        return Retriever(self.store, self.embedder, self.keyword, sync_seconds=self.settings.keyword_sync_seconds)
 
     def answerer(self, name: str | None = None):  # type: ignore[no-untyped-def]
         from assistant.answering import create_answerer
@@ -166,10 +172,12 @@ class Assistant:
             if chunks:
                 vectors = self.embedder.embed([c.embedding_text() for c in chunks])
                 self.store.add_chunks(chunks, vectors)
-                self.keyword.add(chunks)
                 report.chunks_embedded += len(chunks)
-            for release, cs in pending:
-                self.store.put_release(release, len(cs))
+            # Records flip after every chunk is stored; the keyword rows follow the records (a crash in
+            # between is repaired by ``keyword.sync``, which the changed generation triggers).
+            self.store.put_releases([(release, len(cs)) for release, cs in pending])
+            self.keyword.add(chunks)
+            for release, _ in pending:
                 self.store.drop_stale_chunks(release.id, release.content_hash)
                 self.keyword.delete_release(release.id, keep_hash=release.content_hash)
                 (report.updated if release.id in live else report.added).append(release.id)
@@ -209,19 +217,11 @@ class Assistant:
         """Make the vector store and the keyword index agree after an interrupted write.
 
         Chunks no live release owns are deleted from both; live chunks the keyword index lacks
-        are copied into it from the vector store (no re-embedding needed).
+        are copied into it from the vector store (no re-embedding needed). Every release's chunks
+        are compared, whatever the generation token says.
         """
         dropped = self.store.sweep()
-        live = self.store.release_hashes()
-        keys = self.keyword.chunk_keys()
-        stale = [cid for cid, (rid, h) in keys.items() if live.get(rid) != h]
-        self.keyword.delete_chunks(stale)
-        chunk_ids = self.store.chunk_ids()
-        missing = [cid for cid in chunk_ids if cid not in keys]
-        if missing:
-            self.keyword.add(list(self.store.get_chunks(missing).values()))
-        return {"vector_chunks_dropped": dropped, "keyword_rows_dropped": len(stale),
-                "keyword_rows_added": len(missing)}
+        return {"vector_chunks_dropped": dropped, **self.keyword.sync(self.store, force=True)}
 
     # ---- for the web app: follow-ups, streaming, uploads, re-index --------------------------
     def follow_up(self, question: str, history: Sequence[Mapping[str, Any]] | None = None) -> str:

@@ -5,6 +5,15 @@ FTS5 gives a persistent, incrementally updated index (insert and delete per rele
 rebuild) with Okapi BM25 ranking built in, and needs nothing beyond Python's sqlite3.
 Rows carry the chunk's content hash, so the retriever can serve live versions only, exactly
 as with the vector store.
+
+The vector store is the source of truth; this index is derived state that each app process
+keeps for itself (one file per process or host, never shared over a network). ``sync`` brings
+it up to date from the store's release records, incrementally: only releases whose live hash
+or chunk count differs are fetched (their text, never re-embedded). ``follow`` runs it when the
+store's generation token has changed, checked at most every few seconds, so replicas serving one
+Chroma server see each other's ingests and deletes. Between a change and the next check, stale
+rows are harmless (searches drop chunks whose hash is not live) and a missing row only costs a
+keyword match for a moment.
 """
 
 from __future__ import annotations
@@ -12,11 +21,12 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from assistant.store import Where
+from assistant.store import ChromaStore, Where
 from assistant.types import Chunk, date_to_int
 
 _WORD = re.compile(r"[0-9A-Za-z\u00C0-\uFFFF]+")
@@ -53,7 +63,61 @@ class KeywordIndex:
             "title, meta, body, chunk_id UNINDEXED, release_id UNINDEXED, content_hash UNINDEXED, "
             "date_int UNINDEXED, source UNINDEXED, tokenize='porter unicode61')"
         )
+        self._db.execute("CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self._db.commit()
+        self._sync_lock = threading.Lock()
+        self._checked = float("-inf")
+
+    # ---- following the vector store ----------------------------------------------------------
+    def _state(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _set_state(self, key: str, value: str) -> None:
+        with self._lock, self._db:
+            self._db.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, value))
+
+    def release_counts(self) -> dict[tuple[str, str], int]:
+        """(release id, content hash) -> rows held, for comparing with the store's release records."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT release_id, content_hash, count(*) FROM chunks GROUP BY release_id, content_hash").fetchall()
+        return {(r[0], r[1]): int(r[2]) for r in rows}
+
+    def sync(self, store: ChromaStore, *, force: bool = False) -> dict[str, int]:
+        """Make this index hold exactly the store's live chunks; a no-op when the generation is unchanged.
+
+        The generation is read before the records, so a change made during the sync is seen by the next one.
+        """
+        generation = store.generation()
+        if not force and generation == self._state("generation"):
+            return {"keyword_rows_dropped": 0, "keyword_rows_added": 0}
+        live = store.release_states()
+        held = self.release_counts()
+        stale = [key for key in held if live.get(key[0], ("",))[0] != key[1]]
+        todo = {rid: state for rid, state in live.items() if held.get((rid, state[0])) != state[1]}
+        dropped = sum(held[key] for key in stale)
+        with self._lock, self._db:
+            self._db.executemany("DELETE FROM chunks WHERE release_id = ? AND content_hash = ?", stale)
+            # a release held incompletely is fetched whole again
+            self._db.executemany("DELETE FROM chunks WHERE release_id = ?", [(rid,) for rid in todo])
+        dropped += sum(n for key, n in held.items() if key[0] in todo and key not in stale)
+        added = store.live_chunks(todo) if todo else []
+        self.add(added)
+        self._set_state("generation", generation)
+        return {"keyword_rows_dropped": dropped, "keyword_rows_added": len(added)}
+
+    def follow(self, store: ChromaStore, every: float) -> None:
+        """``sync`` when the store may have changed: checked at most every ``every`` seconds, never twice at once."""
+        now = time.monotonic()
+        if now - self._checked < every or not self._sync_lock.acquire(blocking=False):
+            return
+        try:
+            self._checked = now
+            self.sync(store)
+        finally:
+            self._sync_lock.release()
 
     def add(self, chunks: Sequence[Chunk]) -> None:
         rows = [

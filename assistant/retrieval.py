@@ -97,10 +97,11 @@ class Retriever:
     """Ranks chunks for a query; every answerer and the search API go through here."""
 
     def __init__(self, store: ChromaStore, embedder: Embedder, keyword: KeywordIndex | None = None,
-                 tuning: Tuning | None = None) -> None:
+                 tuning: Tuning | None = None, *, sync_seconds: float = 2.0) -> None:
         self.store = store
         self.embedder = embedder
         self.keyword = keyword
+        self.sync_seconds = sync_seconds
         self.tuning = tuning or Tuning()
         self._sources: tuple[float, list[str]] = (0.0, [])
 
@@ -120,6 +121,8 @@ class Retriever:
     def search(self, query: str, k: int = 10, filters: Filters | None = None, *,
                vector: Sequence[float] | None = None, history: Sequence[str] = ()) -> list[Hit]:
         """Top ``k`` live chunks; pass ``vector`` when the caller already embedded ``plan(query).text``."""
+        if self.keyword is not None:  # another process may have changed the shared store
+            self.keyword.follow(self.store, self.sync_seconds)
         p = self.plan(query, history)
         part_vectors: Sequence[Sequence[float]] = ()
         if vector is None:  # one batch for the question and its clauses: one model call, not two

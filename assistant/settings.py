@@ -26,8 +26,14 @@ class Settings:
     """Name prefix of the Chroma collections (3-60 characters of a-z, 0-9, '.', '_', '-')."""
     chroma_url: str = ""
     """URL of a `chroma run` server (e.g. http://127.0.0.1:8000); empty means the embedded store in data_dir."""
+    keyword_sync_seconds: float = 2.0
+    """How often (at most) an app process checks whether another one changed a shared Chroma index."""
     embedding_model: str = ""
     """sentence-transformers model name or local folder; empty means the bundled all-MiniLM-L6-v2."""
+    embedding_backend: str = "onnx"
+    """Embedding backend: onnx (same vectors as torch, no torch at run time), onnx-int8 (faster, own index) or torch."""
+    onnx_cache_dir: str = ""
+    """Folder for the one-off ONNX export of the model; empty means ~/.cache/press-room-assistant/onnx (XDG)."""
     embedding_batch_size: int = 32
     """Passages embedded per batch at ingest."""
     threads: int = 0

@@ -8,6 +8,11 @@ new chunks are written first, then its record flips to the new hash, then the ol
 deleted. Searches drop chunks whose hash is not the live one, so at no moment are both
 versions, or neither, searchable; a crash between the steps leaves only invisible leftovers
 that ``sweep()`` removes.
+
+A third collection, ``<name>-state``, holds one record: a generation token that every change of
+the live set (release records written or deleted, leftovers swept) replaces. Several app
+processes can share one ``chroma run`` server; each keeps derived state (the keyword index) of
+its own and uses the token to notice, cheaply, that another process changed the index.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ if TYPE_CHECKING:
 # HNSW defaults give poor recall on small collections; these values trade a little speed for it.
 _HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 128, "max_neighbors": 32}
 _BATCH = 2000  # Chroma caps the size of one write
+_ID_BATCH = 200  # release ids per ``$in`` filter
+_GENERATION = "generation"
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,20 @@ class ChromaStore:
         self._releases = self._client.get_or_create_collection(
             f"{name}-releases", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
+        self._state = self._client.get_or_create_collection(
+            f"{name}-state", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+
+    # ---- change tracking ------------------------------------------------------------------
+    def generation(self) -> str:
+        """A token that changes whenever the set of live releases or chunks changes ('' before the first)."""
+        got = self._state.get(ids=[_GENERATION], include=["metadatas"])
+        return str((got["metadatas"] or [{}])[0].get("value", "")) if got["ids"] else ""
+
+    def _changed(self) -> None:
+        import uuid
+
+        self._state.upsert(ids=[_GENERATION], embeddings=[[1.0]], metadatas=[{"value": uuid.uuid4().hex}])
 
     # ---- releases -------------------------------------------------------------------------
     def release_hashes(self, ids: Sequence[str] | None = None) -> dict[str, str]:
@@ -109,6 +130,12 @@ class ChromaStore:
             return {}
         got = self._releases.get(ids=list(dict.fromkeys(ids)) if ids is not None else None, include=["metadatas"])
         return {i: str(m.get("content_hash", "")) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)}
+
+    def release_states(self) -> dict[str, tuple[str, int]]:
+        """Every live release: id -> (content hash, number of chunks), from the release records."""
+        got = self._releases.get(include=["metadatas"])
+        return {i: (str(m.get("content_hash", "")), int(m.get("n_chunks", 0)))
+                for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)}
 
     def get_release(self, release_id: str) -> Release | None:
         got = self._releases.get(ids=[release_id], include=["metadatas", "documents"])
@@ -137,24 +164,26 @@ class ChromaStore:
 
     def put_release(self, release: Release, n_chunks: int) -> None:
         """Write the release record: from this call on, chunks with its hash are the live ones."""
-        meta = {
-            "title": release.title,
-            "date": release.date or "",
-            "date_int": release.date_int,
-            "source": release.source or "",
-            "url": release.url or "",
-            "author": release.author or "",
-            "path": release.path or "",
-            "content_hash": release.content_hash,
-            "n_chunks": n_chunks,
-        }
-        self._releases.upsert(ids=[release.id], embeddings=[[1.0]], documents=[release.text], metadatas=[meta])
+        self.put_releases([(release, n_chunks)])
+
+    def put_releases(self, items: Sequence[tuple[Release, int]]) -> None:
+        """Write several release records in one call (each with its number of chunks), then mark the change."""
+        if not items:
+            return
+        for i in range(0, len(items), _BATCH):
+            part = items[i : i + _BATCH]
+            self._releases.upsert(
+                ids=[r.id for r, _ in part], embeddings=[[1.0]] * len(part), documents=[r.text for r, _ in part],
+                metadatas=[_release_meta(r, n) for r, n in part],
+            )
+        self._changed()
 
     def delete_release(self, release_id: str) -> bool:
         """Remove a release: its record first (its chunks stop being served), then its chunks."""
         if not self._releases.get(ids=[release_id], include=[])["ids"]:
             return False
         self._releases.delete(ids=[release_id])
+        self._changed()
         self._chunks.delete(where={"release_id": release_id})
         return True
 
@@ -182,6 +211,8 @@ class ChromaStore:
         ]
         for i in range(0, len(stale), _BATCH):
             self._chunks.delete(ids=stale[i : i + _BATCH])
+        if stale:
+            self._changed()
         return len(stale)
 
     def chunk_ids(self) -> list[str]:
@@ -196,6 +227,18 @@ class ChromaStore:
             return {}
         got = self._chunks.get(ids=list(dict.fromkeys(ids)), include=["metadatas", "documents"])
         return {i: _chunk_from(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)}
+
+    def live_chunks(self, states: dict[str, tuple[str, int]]) -> list[Chunk]:
+        """The chunks of the given releases whose hash is the live one (``states`` as ``release_states``)."""
+        ids = list(states)
+        out: list[Chunk] = []
+        for i in range(0, len(ids), _ID_BATCH):
+            part = ids[i : i + _ID_BATCH]
+            got = self._chunks.get(where={"release_id": {"$in": part}}, include=["metadatas", "documents"])
+            for cid, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                if states[str(m.get("release_id"))][0] == m.get("content_hash"):
+                    out.append(_chunk_from(cid, d, m))
+        return out
 
     def get_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         import numpy as np
@@ -226,6 +269,20 @@ class ChromaStore:
 
     def counts(self) -> dict[str, int]:
         return {"releases": self._releases.count(), "chunks": self._chunks.count()}
+
+
+def _release_meta(release: Release, n_chunks: int) -> dict[str, Any]:
+    return {
+        "title": release.title,
+        "date": release.date or "",
+        "date_int": release.date_int,
+        "source": release.source or "",
+        "url": release.url or "",
+        "author": release.author or "",
+        "path": release.path or "",
+        "content_hash": release.content_hash,
+        "n_chunks": n_chunks,
+    }
 
 
 def _chunk_meta(c: Chunk) -> dict[str, Any]:

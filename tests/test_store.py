@@ -1,0 +1,72 @@
+"""The vector store and the keyword index that follows it, on real Chroma.
+
+These run against the embedded store, and again against a ``chroma run`` server when the test run is
+wrapped in ``python -m tests.chroma_server`` (``make test`` does both).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.keyword import KeywordIndex
+from assistant.types import Release
+
+from .conftest import make_assistant
+
+
+def _release(rid: str, text: str, title: str = "Turbine news") -> Release:
+    return Release(id=rid, title=title, text=text, date="2024-05-02", source="Harbor Times")
+
+
+def test_generation_changes_with_the_live_set_only(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    a = make_assistant(tmp_path / "idx", embedder)
+    store = a.store
+    g0 = store.generation()
+    a.index_releases([_release("r1", "The harbor turbines produced 12 megawatts in May.")])
+    g1 = store.generation()
+    assert g1 and g1 != g0
+    a.index_releases([_release("r1", "The harbor turbines produced 12 megawatts in May.")])  # unchanged
+    assert store.generation() == g1, "an ingest that changed nothing must not make other processes re-sync"
+    a.delete("r1")
+    assert store.generation() not in (g0, g1)
+
+
+def test_release_states_and_live_chunks(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    a = make_assistant(tmp_path / "idx", embedder)
+    old = _release("r1", "The harbor turbines produced 12 megawatts in May.")
+    a.index_releases([old, _release("r2", "The ferry timetable changes on June 1.", title="Ferry")])
+    new = _release("r1", "The harbor turbines produced 40 megawatts in June.")
+    a.index_releases([new])
+    states = a.store.release_states()
+    assert states["r1"] == (new.content_hash, 1) and set(states) == {"r1", "r2"}
+    chunks = a.store.live_chunks({"r1": states["r1"]})
+    assert [c.text for c in chunks] == [new.text]
+
+
+def test_a_new_keyword_index_catches_up_from_the_store(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """What a second app process does: its own keyword file, filled from the shared store's records."""
+    a = make_assistant(tmp_path / "idx", embedder)
+    a.index_releases([_release(f"r{i}", f"Release number {i} is about wind farm {i} near Harlow Bay.")
+                      for i in range(5)])
+    other = KeywordIndex(tmp_path / "replica" / "keyword.sqlite3")
+    assert other.count() == 0
+    first = other.sync(a.store)
+    assert first["keyword_rows_added"] == 5
+    assert other.chunk_keys() == a.keyword.chunk_keys()
+    assert other.sync(a.store) == {"keyword_rows_dropped": 0, "keyword_rows_added": 0}, "same generation: no work"
+
+    a.index_releases([_release("r1", "Release one now covers the offshore cable instead.")])
+    a.delete("r3")
+    changed = other.sync(a.store)
+    assert changed == {"keyword_rows_dropped": 2, "keyword_rows_added": 1}, "only what changed is fetched"
+    assert other.chunk_keys() == a.keyword.chunk_keys()
+    assert [row.release_id for row in other.search("offshore cable", 3)] == ["r1"]
+
+
+def test_forced_sync_repairs_rows_lost_behind_the_generations_back(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    a = make_assistant(tmp_path / "idx", embedder)
+    a.index_releases([_release("r1", "The harbor turbines produced 12 megawatts in May.")])
+    a.keyword.delete_chunks(list(a.keyword.chunk_keys()))  # e.g. the keyword file was restored from a backup
+    assert a.keyword.sync(a.store)["keyword_rows_added"] == 0
+    assert a.reconcile()["keyword_rows_added"] == 1
+    assert set(a.keyword.chunk_keys()) == set(a.store.chunk_ids())
