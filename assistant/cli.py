@@ -77,13 +77,23 @@ def ingest(assistant: Any, paths: tuple[Path, ...], prune: bool, as_json: bool) 
     Unchanged releases are skipped; changed ones replace their old version; bad files are
     reported one line each and leave the index as it was.
     """
-    report = assistant.ingest(paths, prune=prune)
+    report = assistant.ingest(paths, prune=prune, progress=None if sys.stderr.isatty() else _progress_lines())
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return
     for r in report.rejected:
         click.echo(f"skipped {r.path}: {r.reason}", err=True)
     click.echo(report.summary())
+
+
+def _progress_lines() -> Callable[[int, int, str], None]:
+    """Progress for logs and pipes (a terminal gets a bar instead): a line every 5% of the files."""
+
+    def show(n: int, total: int, path: str) -> None:
+        if n == 1 or n == total or n % max(1, total // 20) == 0:
+            click.echo(f"ingest: {n}/{total} files ({path})", err=True)
+
+    return show
 
 
 @cli.command()
