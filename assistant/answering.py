@@ -110,6 +110,9 @@ def check_question(question: str, max_chars: int) -> str:
     return q
 
 
+EMBEDDED_SENTENCES = 16  # candidate sentences compared by meaning for each extractive answer
+
+
 @dataclass
 class _Candidate:
     release_id: str
@@ -148,8 +151,7 @@ class ExtractiveAnswerer:
         candidates = self._candidates(hits[:6])
         if not candidates:
             return not_covered(q, self.name, relevance, cover)
-        self._score(q, qvec, candidates)
-        chosen = _with_attributions(self._select(candidates), candidates)
+        chosen = _with_attributions(self._select(self._score(q, qvec, candidates)), candidates)
         releases = self.store.get_releases([c.release_id for c in chosen])
         answer = compose(q, chosen, releases, self.name)
         if not answer.citations:
@@ -171,11 +173,15 @@ class ExtractiveAnswerer:
                 out.append(_Candidate(c.release_id, c.start + s, c.start + e, text, rank))
         return out
 
-    def _score(self, question: str, qvec: object, candidates: list[_Candidate]) -> None:
+    def _score(self, question: str, qvec: object, candidates: list[_Candidate]) -> list[_Candidate]:
+        """Score sentences by meaning and by the question's words; returns the ones worth choosing from.
+
+        Embedding every sentence of six passages costs more than the whole retrieval, so the words,
+        position and date/figure cues run first and only the ``EMBEDDED_SENTENCES`` best sentences by
+        them are embedded (a sentence sharing none of the question's words rarely wins on meaning alone).
+        """
         import numpy as np
 
-        vectors = self.embedder.embed([c.text for c in candidates])
-        cosines = vectors @ np.asarray(qvec)
         q_terms = set(tokens(question))
         docs = [set(tokens(c.text)) for c in candidates]
         df = Counter(t for d in docs for t in d if t in q_terms)
@@ -184,15 +190,20 @@ class ExtractiveAnswerer:
         total = sum(idf.values()) or 1.0
         wants_date = bool(_WHEN.search(question))
         wants_number = bool(_HOW_MANY.search(question))
-        for c, cos, d in zip(candidates, cosines, docs, strict=True):
+        for c, d in zip(candidates, docs, strict=True):
             lexical = sum(w for t, w in idf.items() if t in d) / total
             bonus = 0.0
             if wants_date and _DATE_IN_TEXT.search(c.text):
                 bonus += 0.12
             if wants_number and _NUMBER.search(c.text):
                 bonus += 0.08
+            c.score = 0.35 * lexical + 0.1 / (1 + c.rank) + bonus
+        kept = sorted(candidates, key=lambda c: c.score, reverse=True)[:EMBEDDED_SENTENCES]
+        cosines = self.embedder.embed([c.text for c in kept]) @ np.asarray(qvec)
+        for c, cos in zip(kept, cosines, strict=True):
             c.cosine = float(cos)
-            c.score = 0.55 * float(cos) + 0.35 * lexical + 0.1 / (1 + c.rank) + bonus
+            c.score += 0.55 * c.cosine
+        return kept
 
     def _select(self, candidates: list[_Candidate]) -> list[_Candidate]:
         ranked = sorted(candidates, key=lambda c: c.score, reverse=True)

@@ -42,6 +42,7 @@ class Assistant:
 
         s = self.settings
         return open_store("chroma", path=s.data_dir, url=s.chroma_url, name=s.collection,
+                          cache_seconds=s.keyword_sync_seconds,
                           embedding_model=self.embedder.store_label)
 
     @cached_property

@@ -143,7 +143,7 @@ class Retriever:
         # One BM25 pass gives the main ranking and, filtered, the source and date sub-rankings: a
         # filter does not change BM25 scores, so the sub-rankings are exact within the pool.
         pool = self.keyword.search(p.text, max(t.keyword_pool, k), where)
-        live = self.store.release_hashes([row.release_id for row in pool])
+        live = self.store.live_hashes()
         pool = [row for row in pool if live.get(row.release_id) == row.content_hash]
         keyword_scores: dict[str, float] = {row.chunk_id: row.score for row in pool}
         rankings.append(([row.chunk_id for row in pool[: max(t.depth, k)]], t.keyword))
@@ -166,7 +166,6 @@ class Retriever:
                     chunks.setdefault(c.id, c)
                     dense_scores.setdefault(c.id, score)
                 kw_rows = self.keyword.search(part.text, t.sub_depth, sub)
-                live = self.store.release_hashes([row.release_id for row in kw_rows])
                 kw_ids = [row.chunk_id for row in kw_rows if live.get(row.release_id) == row.content_hash]
                 fused: dict[str, float] = {}
                 for ids in ([c.id for c, _ in rows], kw_ids):

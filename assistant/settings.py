@@ -27,7 +27,7 @@ class Settings:
     chroma_url: str = ""
     """URL of a `chroma run` server (e.g. http://127.0.0.1:8000); empty means the embedded store in data_dir."""
     keyword_sync_seconds: float = 2.0
-    """How often (at most) an app process checks whether another one changed a shared Chroma index."""
+    """How often (at most) an app checks whether another changed a shared Chroma index (keyword rows, live releases)."""
     embedding_model: str = ""
     """sentence-transformers model name or local folder; empty means the bundled all-MiniLM-L6-v2."""
     embedding_backend: str = "onnx"

@@ -72,7 +72,7 @@ class ChromaStore:
     """Chunks and release records in Chroma, embedded (a folder) or over HTTP (a ``chroma run`` server)."""
 
     def __init__(self, *, path: Path | None = None, url: str = "", name: str = "releases",
-                 embedding_model: str = "") -> None:
+                 embedding_model: str = "", cache_seconds: float = 2.0) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -111,6 +111,9 @@ class ChromaStore:
         self._state = self._client.get_or_create_collection(
             f"{name}-state", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
+        self.cache_seconds = cache_seconds
+        self._live: tuple[str, dict[str, str]] | None = None  # (generation, release id -> live hash)
+        self._live_checked = float("-inf")
 
     # ---- change tracking ------------------------------------------------------------------
     def generation(self) -> str:
@@ -118,8 +121,29 @@ class ChromaStore:
         got = self._state.get(ids=[_GENERATION], include=["metadatas"])
         return str((got["metadatas"] or [{}])[0].get("value", "")) if got["ids"] else ""
 
+    def live_hashes(self) -> dict[str, str]:
+        """Live hash of every release, for filtering search results: cached while the generation stays.
+
+        The generation is checked at most every ``cache_seconds``; this process's own writes drop the
+        cache at once. A cache that lags another process's write still names one version per release
+        (the previous one), so results stay consistent, and catch up within ``cache_seconds``.
+        """
+        import time
+
+        cached, now = self._live, time.monotonic()
+        if cached is not None and now - self._live_checked < self.cache_seconds:
+            return cached[1]
+        generation = self.generation()
+        self._live_checked = now
+        if cached is None or cached[0] != generation:
+            cached = (generation, self.release_hashes())
+            self._live = cached
+        return cached[1]
+
     def _changed(self) -> None:
         import uuid
+
+        self._live = None
 
         self._state.upsert(ids=[_GENERATION], embeddings=[[1.0]], metadatas=[{"value": uuid.uuid4().hex}])
 
@@ -250,12 +274,9 @@ class ChromaStore:
 
     def query(self, vector: Sequence[float], k: int, where: Where | None = None) -> list[tuple[Chunk, float]]:
         """Nearest chunks by cosine similarity (1 - distance), live versions only."""
-        n = self._chunks.count()
-        if n == 0:
-            return []
         got = self._chunks.query(
             query_embeddings=[list(map(float, vector))],
-            n_results=min(n, k * 2 + 4),
+            n_results=k * 2 + 4,
             where=where.to_chroma() if where else None,
             include=["metadatas", "documents", "distances"],
         )
@@ -264,7 +285,7 @@ class ChromaStore:
             for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0],
                                      got["distances"][0], strict=True)
         ]
-        live = self.release_hashes([c.release_id for c, _ in rows])
+        live = self.live_hashes()
         return [(c, s) for c, s in rows if live.get(c.release_id) == c.content_hash][:k]
 
     def counts(self) -> dict[str, int]:
