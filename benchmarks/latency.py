@@ -95,6 +95,33 @@ def server_env(folder: Path, port: int, key: dict[str, Any]) -> dict[str, str]:
     return env
 
 
+def server_settings(env: dict[str, str]) -> dict[str, Any]:
+    """The settings the server will run with (as it reads them: env, then .env in the repository, then defaults)."""
+    from dataclasses import asdict
+
+    from assistant.errors import AssistantError
+    from assistant.settings import Settings
+
+    try:
+        s = Settings.from_env(env, dotenv=ROOT / ".env")
+    except AssistantError as e:  # the server will fail the same way, and its log will say so
+        return {"error": e.message}
+    return {k: str(v) for k, v in asdict(s).items() if "key" not in k}
+
+
+def code_version() -> dict[str, Any]:
+    """The commit, and the package files changed since it (others edit the working tree while benchmarks run)."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=30)
+        return done.stdout.rstrip()
+
+    try:
+        changed = git("status", "--porcelain", "assistant", "app.py").splitlines()
+        return {"commit": git("rev-parse", "HEAD").strip(), "changed": changed}
+    except (OSError, subprocess.SubprocessError):
+        return {}
+
+
 def process_tree(pid: int) -> list[int]:
     """``pid`` and its descendants, from /proc."""
     children: dict[int, list[int]] = {}
@@ -323,6 +350,7 @@ def run(data_dir: Path = DEFAULT_DATA_DIR, corpus: Path = DEFAULT_CORPUS, querie
         "duration_s": duration, "search_duration_s": search_duration, "clients": clients, "warmup": warmup,
         "max_requests": max_requests, "seed": seed, "port": port, "server": f"{sys.executable} app.py",
         "env": {k: v for k, v in env.items() if k.startswith("ASSISTANT_") and "KEY" not in k},
+        "settings": server_settings(env), "code": code_version(),
         "request_timeout_s": REQUEST_TIMEOUT, "python": platform.python_version(), "machine": platform.machine(),
         "cpus": os.cpu_count(), "loadavg_start": os.getloadavg(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}}
     log = tempfile.NamedTemporaryFile(prefix="latency-server-", suffix=".log", delete=False)
@@ -386,7 +414,10 @@ def format_report(result: dict[str, Any]) -> str:
     health = start["health"]
     lines = [f"Web app latency on {cfg['index']} ({health.get('releases', '?')} releases, "
              f"{health.get('chunks', '?')} chunks), {cfg['cpus']} CPUs, load average "
-             f"{cfg['loadavg_start'][0]:.2f} at start, {cfg['loadavg_end'][0]:.2f} at end", "",
+             f"{cfg['loadavg_start'][0]:.2f} at start, {cfg['loadavg_end'][0]:.2f} at end",
+             "server: " + ", ".join(f"{k} {cfg['settings'][k] or '-'}" for k in
+                                    ("embedding_backend", "threads", "answerer", "top_k") if k in cfg["settings"]),
+             "",
              f"cold start: health after {start['health_s']:.1f} s, first answer after {start['cold_start_s']:.1f} s",
              f"memory (server tree, {mem['processes']} process(es)): RSS after warm-up "
              f"{result['memory_after_warmup']['rss_mb']:.0f} MB, max RSS {mem['max_rss_mb']:.0f} MB, "
@@ -398,7 +429,7 @@ def format_report(result: dict[str, Any]) -> str:
         lines.append(f"{name:<18}{p['clients']:>8}{p['requests']:>9}{p['requests_per_s']:>8.1f}{p['p50_ms']:>9.1f}"
                      f"{p['p95_ms']:>9.1f}{p['p99_ms']:>9.1f}{p['mean_ms']:>9.1f}{p['max_ms']:>9.1f}"
                      f"{p['errors']:>8}{p['server_cpu_ms_per_request']:>11.1f}")
-    lines += ["", "CPU ms/req: the server's user + system CPU time per request (less sensitive to other load)",
+    lines += ["", "CPU ms/req: the server's user + system CPU time per request, inference threads' spin-waits included",
               "", "targets:"]
     for t in result["targets"]:
         lines.append(f"  {'PASS' if t['pass'] else 'MISS'}  {t['what']:<42}{t['value']:>10.1f}  (<= {t['limit']:g})")
