@@ -266,7 +266,10 @@ def create_app(assistant: Assistant | None = None, *, with_ui: bool = True) -> F
             report = await run_in_threadpool(assistant.add_text, body.text, title=body.title, date=body.date,
                                              url=body.url, source=body.source)
         elif kind == "multipart/form-data":
-            form = await request.form(max_files=100, max_fields=100)
+            try:
+                form = await request.form(max_files=100, max_fields=100)
+            except StarletteHTTPException as e:  # the multipart parser's 400: too many files, a broken body
+                raise BadInput(f"the upload could not be read: {e.detail}", code="invalid_request") from None
             uploads = [v for key in ("files", "file") for v in form.getlist(key) if hasattr(v, "read")]
             if not uploads:
                 raise BadInput("no files: send them as multipart form field 'files'", code="invalid_request")

@@ -264,7 +264,7 @@ class Assistant:
 
         def releases() -> Iterator[Release | Rejected]:
             for n, (name, data) in enumerate(files, 1):
-                base = name.replace("\\", "/").rsplit("/", 1)[-1] or "upload"
+                base = corpus.upload_name(name)
                 if progress:
                     progress(n, len(files), base)
                 yield from corpus.load_bytes(data, base, max_bytes=limit)

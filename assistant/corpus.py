@@ -12,16 +12,20 @@ the user, because one broken file must not stop an ingest of ten thousand good o
 from __future__ import annotations
 
 import codecs
+import contextlib
+import functools
 import io
 import json
 import os
 import re
 import stat
+import time
+import unicodedata
 from collections import deque
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from datetime import date as Date
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -65,11 +69,49 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, Path]]:
             yield p, p.parent
 
 
+MAX_NAME_CHARS = 255
+
+
+def upload_name(name: str | None) -> str:
+    """A file name sent by a client, made safe to show and to use as a release id.
+
+    Only the last path part is kept (``/`` and ``\\`` both separate: ``../../x.txt`` and
+    ``C:\\x.txt`` become ``x.txt``); control and format characters are removed (terminal escapes,
+    NUL, right-to-left overrides that show ``txt.exe`` as ``exe.txt``), other whitespace runs become
+    one space, and a name longer than ``MAX_NAME_CHARS`` is cut, keeping its extension. Nothing
+    is ever written under this name: uploads are read in memory.
+    """
+    base = " ".join(_printable(re.split(r"[/\\]", name or "")[-1]).split())
+    if base in ("", ".", ".."):
+        return "upload"
+    if len(base) > MAX_NAME_CHARS:
+        suffix = Path(base).suffix[:16]
+        base = base[: MAX_NAME_CHARS - len(suffix) - 1].rstrip() + "…" + suffix
+    return base
+
+
+def _printable(s: str) -> str:
+    """``s`` without control and format characters (whitespace ones become a space)."""
+    if s.isprintable():
+        return s
+    return "".join(
+        c if not unicodedata.category(c).startswith("C") else " " if c.isspace() else "" for c in s
+    )
+
+
+def _shown(path: Path) -> str:
+    """A path as text that can be printed and stored: undecodable bytes in it become U+FFFD."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _walk(root: Path) -> list[Path]:
+    """Files below ``root``. Links to folders are not followed (a link to ``.`` would loop), but
+    they are listed, so that ``load_file`` can say so instead of skipping them in silence."""
     found: list[Path] = []
     for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
         base = Path(folder)
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found.extend(base / d for d in dirs if os.path.islink(base / d))
         found.extend(base / name for name in files if not name.startswith("."))
     return sorted(found, key=lambda f: f.relative_to(root).parts)
 
@@ -90,8 +132,15 @@ def load_file(
     a FIFO or device file can never hang an ingest.
     """
     path = Path(path)
-    where = str(path)
+    where = _shown(path)
+    if where != str(path):  # Linux file names are bytes; Python shows undecodable ones as surrogates
+        part = "file name" if _shown(Path(path.name)) != path.name else "path to the file"
+        yield Rejected(where, f"the {part} is not valid UTF-8: rename it")
+        return
     suffix = path.suffix.lower()
+    if path.is_symlink() and path.is_dir():
+        yield Rejected(where, "a link to a folder: links to folders are not followed (name the folder itself)")
+        return
     if suffix not in SUPPORTED_SUFFIXES:
         yield Rejected(where, _unsupported(suffix))
         return
@@ -139,20 +188,8 @@ def load_bytes(
         yield Rejected(name, _too_big(len(data), max_bytes))
         return
     try:
-        if suffix == ".pdf":
-            yield _release_from_pdf(data, name=name, id_base=id_base)
-            return
-        text = _decode(data, html=suffix in {".html", ".htm"})
-        if not text.strip():
-            raise _Skip("file holds only whitespace")
-        if suffix in {".json", ".jsonl"}:
-            yield from _releases_from_json(text, name=name, id_base=id_base, lines=suffix == ".jsonl")
-        elif suffix in {".html", ".htm"}:
-            yield _release_from_html(text, name=name, id_base=id_base)
-        elif suffix in {".md", ".markdown"}:
-            yield _release_from_markdown(text, name=name, id_base=id_base)
-        else:
-            yield _make_release(_clean_chars(text), release_id=id_base, path=name, light=False)
+        for item in _read(data, suffix, name=name, id_base=id_base):
+            yield _bounded(item) if isinstance(item, Release) else item
     except _Skip as e:
         yield Rejected(name, str(e))
     except BadInput as e:
@@ -161,6 +198,57 @@ def load_bytes(
         yield Rejected(name, "document is nested too deeply to read")
     except Exception as e:  # noqa: BLE001 - one odd file must not abort a whole ingest
         yield Rejected(name, f"could not read this {suffix} file ({type(e).__name__}: {e})")
+
+
+def _read(data: bytes, suffix: str, *, name: str, id_base: str) -> Iterator[Release | Rejected]:
+    if suffix == ".pdf":
+        yield _release_from_pdf(data, name=name, id_base=id_base)
+        return
+    text = _decode(data, html=suffix in {".html", ".htm"})
+    if not text.strip():
+        raise _Skip("file holds only whitespace")
+    if suffix in {".json", ".jsonl"}:
+        yield from _releases_from_json(text, name=name, id_base=id_base, lines=suffix == ".jsonl")
+    elif suffix in {".html", ".htm"}:
+        yield _release_from_html(text, name=name, id_base=id_base)
+    elif suffix in {".md", ".markdown"}:
+        yield _release_from_markdown(text, name=name, id_base=id_base)
+    else:
+        yield _make_release(_clean_chars(text), release_id=id_base, path=name, light=False)
+
+
+# Metadata travels with every chunk of a release (and the title into every embedded passage),
+# so a 5 MB og:title or JSON "title" would be copied thousands of times. Real ones are short.
+MAX_TITLE_CHARS = 300
+MAX_META_CHARS = 300
+MAX_URL_CHARS = 2048
+
+
+def _bounded(release: Release) -> Release:
+    """The release with its title, source and author cut to a sane length."""
+    title, source, author = (
+        _clip(release.title, MAX_TITLE_CHARS),
+        _clip(release.source, MAX_META_CHARS),
+        _clip(release.author, MAX_META_CHARS),
+    )
+    if (title, source, author) == (release.title, release.source, release.author):
+        return release
+    return replace(release, title=title or "", source=source, author=author)
+
+
+def _clip(s: str | None, limit: int) -> str | None:
+    if s is None or len(s) <= limit:
+        return s
+    cut = s[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip() + "…"
+
+
+def _link(value: Any) -> str | None:
+    """A URL worth keeping (and using as the release id): known, and not absurdly long."""
+    url = _known(value, limit=None)
+    return url if url and len(url) <= MAX_URL_CHARS else None
 
 
 def release_from_text(
@@ -180,7 +268,7 @@ def release_from_text(
     release stays. Title and date are taken from the text when not given. Raises ``BadInput``
     when nothing is left, because the caller asked for exactly this one release.
     """
-    return _make_release(
+    release = _make_release(
         _clean_chars(text),
         release_id=release_id,
         title=title,
@@ -191,6 +279,7 @@ def release_from_text(
         path=path,
         light=False,
     )
+    return _bounded(release)
 
 
 def _make_release(
@@ -210,6 +299,7 @@ def _make_release(
         paras, found_title, lead = _light_paragraphs(text), None, []
     else:
         paras, found_title, lead = _clean_units(_units_from_text(text), trim=True)
+    paras = _without_long_runs(paras)
     if not paras:
         raise BadInput("the text is empty" if light else "no text left after removing page clutter")
     found_date = parse_date(date) if date else None
@@ -221,10 +311,41 @@ def _make_release(
         text="\n\n".join(paras),
         date=found_date or find_text_date(lead + paras[:3]),
         source=_known(source),
-        url=_known(url),
+        url=_link(url),
         author=_known(author),
         path=path,
     )
+
+
+# No word is 5,000 characters long: a longer run without a space is base64, a hex dump or junk.
+# The chunker cuts only between words, so such a run would become one passage of any size (a
+# 5 MB line took 20 s and 1.9 GB to chunk and embed), and nobody can search for it anyway.
+MAX_RUN_CHARS = 5000
+_LONG_RUN = re.compile(rf"(?<!\S)\S{{{MAX_RUN_CHARS + 1},}}")
+
+
+def _without_long_runs(paras: list[str]) -> list[str]:
+    """Paragraphs with every run of more than ``MAX_RUN_CHARS`` non-space characters removed.
+
+    Raises ``BadInput`` when nothing else is left, saying how long the run was.
+    """
+    if all(len(p) <= MAX_RUN_CHARS for p in paras):
+        return paras
+    out: list[str] = []
+    longest = 0
+    for p in paras:
+        if len(p) > MAX_RUN_CHARS:
+            runs = [m.span() for m in _LONG_RUN.finditer(p)]
+            if runs:
+                longest = max(longest, *(e - s for s, e in runs))
+                edges = [0, *(x for span in runs for x in span), len(p)]
+                pieces = (p[edges[i] : edges[i + 1]].strip() for i in range(0, len(edges), 2))
+                p = " ".join(x for x in pieces if x)
+        if p:
+            out.append(p)
+    if not out:
+        raise BadInput(f"no text left: it is one run of {longest:,} characters without a space, not prose")
+    return out
 
 
 def _unsupported(suffix: str) -> str:
@@ -246,10 +367,10 @@ def _relative_id(path: Path, root: Path | None) -> str:
     root = root if root is not None else path.parent
     for p, r in ((path, root), (path.resolve(), root.resolve())):
         try:
-            return p.relative_to(r).as_posix()
+            return _printable(p.relative_to(r).as_posix())
         except ValueError:
             continue
-    return path.name
+    return _printable(path.name)
 
 
 # --------------------------------------------------------------------------------------------
@@ -301,20 +422,35 @@ def _decode(data: bytes, *, html: bool = False) -> str:
         if m:
             label = (m.group(1) or m.group(2)).decode("ascii").lower()
             label = _CHARSET_ALIASES.get(label, label)
-            try:
-                codec = codecs.lookup(label).name
-            except LookupError:
-                codec = "utf-8"
+            codec = _declared_codec(label)
             if codec != "utf-8":
                 for attempt in (codec, "latin-1") if codec == "cp1252" else (codec,):
                     try:
                         return data.decode(attempt)
-                    except UnicodeDecodeError:
+                    except UnicodeError:
                         continue
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise _Skip(f"not valid UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})") from None
+
+
+# Labels a page can declare that no browser honours: a page whose <meta> is readable as ASCII is
+# not UTF-16 or UTF-32 (the HTML standard reads those as UTF-8), UTF-7 was an XSS vector, and
+# Python's other codecs (zlib, rot13, punycode, "undefined") are not web encodings at all.
+_NOT_WEB_CODECS = ("utf-16", "utf-32", "utf-7", "idna", "punycode", "undefined", "unicode-escape",
+                   "raw-unicode-escape", "unicode_escape", "raw_unicode_escape")
+
+
+def _declared_codec(label: str) -> str:
+    """The Python codec for a page's declared charset; ``utf-8`` for unknown or unusable labels."""
+    try:
+        info = codecs.lookup(label)
+    except LookupError:
+        return "utf-8"
+    if not getattr(info, "_is_text_encoding", True) or info.name.startswith(_NOT_WEB_CODECS):
+        return "utf-8"
+    return info.name
 
 
 def _sniff_utf16(data: bytes) -> str | None:
@@ -641,17 +777,26 @@ def _title_from_paragraphs(paras: list[str]) -> str:
     return title
 
 
-def _known(value: Any) -> str | None:
-    """A metadata value, or None for the ways files say "unknown" ("", "None", "null", "n/a")."""
-    if value is None:
+def _known(value: Any, *, limit: int | None = MAX_META_CHARS, _depth: int = 0) -> str | None:
+    """A metadata value, or None for the ways files say "unknown" ("", "None", "null", "n/a").
+
+    Lists of names are joined and ``{"name": ...}`` objects read, two levels deep at most and
+    20 names at most: deeper or longer structures are data, not an author or a publisher.
+    """
+    if value is None or _depth > 2:
         return None
     if isinstance(value, list):
-        parts = [p for p in (_known(v) for v in value) if p]
-        return ", ".join(parts) or None
+        parts = [p for p in (_known(v, limit=limit, _depth=_depth + 1) for v in value[:20]) if p]
+        joined = ", ".join(parts)
+        return (_clip(joined, limit) if limit else joined) or None
     if isinstance(value, dict):
-        return _known(value.get("name"))
-    s = _collapse(str(value))
-    return None if s.lower() in {"", "none", "null", "nan", "n/a", "unknown"} else s
+        return _known(value.get("name"), limit=limit, _depth=_depth + 1)
+    if not isinstance(value, str | int | float | Date):
+        return None
+    s = _collapse(str(value)[: (limit or MAX_URL_CHARS) * 4])
+    if s.lower() in {"", "none", "null", "nan", "n/a", "unknown"}:
+        return None
+    return _clip(s, limit) if limit else s
 
 
 # --------------------------------------------------------------------------------------------
@@ -753,7 +898,12 @@ def _release_from_html(text: str, *, name: str, id_base: str) -> Release:
         "",
     )
     url = next(
-        (u for u in (canonical, meta.get("og:url", "")) if u.startswith(("http://", "https://"))), None
+        (
+            u
+            for u in (canonical, meta.get("og:url", ""))
+            if u.startswith(("http://", "https://")) and len(u) <= MAX_URL_CHARS
+        ),
+        None,
     )
     ld = _json_ld(root)
     title_tag = _collapse(root.findtext(".//title") or "")
@@ -773,6 +923,7 @@ def _release_from_html(text: str, *, name: str, id_base: str) -> Release:
     )
     # Kickers, date lines and bylines above the first sentence are page furniture; keep the rest.
     paras, _, lead = _clean_units([_Unit(p, i) for i, p in enumerate(paras)], trim=True, trim_tail=too_deep)
+    paras = _without_long_runs(paras)
     if paras and title and _norm(paras[0]) == _norm(title):
         paras = paras[1:]
     if not paras:
@@ -830,7 +981,7 @@ def _json_ld(root: Any) -> dict[str, Any]:
         if (s.get("type") or "").strip().lower() == "application/ld+json":
             try:
                 nodes.append(json.loads(s.text or ""))
-            except ValueError:
+            except (ValueError, RecursionError):  # broken or absurdly nested metadata: the page still counts
                 continue
     dicts: list[dict[str, Any]] = []
     while nodes and len(dicts) < 2000:
@@ -969,12 +1120,17 @@ def _render_blocks(main: Any, *, skip: Any | None) -> list[str]:
     return paras
 
 
-class _FlatHTML(HTMLParser):
-    """Streaming text extraction for pages too deeply nested for a tree: no recursion, no depth."""
+class _FlatHTML:
+    """Streaming text extraction for pages too deeply nested for a tree: no recursion, no depth.
+
+    A parser target for lxml: libxml2 reads the page as a stream of balanced start and end
+    events and builds no tree, so depth costs nothing. (The standard library's ``HTMLParser``
+    was used before; on the Python we run (3.11.7) it takes quadratic time over unclosed tags
+    like ``<a <a <a``: 5 s for 24 KB of them, many minutes for a few hundred KB.)
+    """
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[tuple[str, bool]] = []
+        self.stack: list[bool] = []
         self.skipping = 0
         self.paras: list[str] = []
         self.buf: list[str] = []
@@ -985,50 +1141,50 @@ class _FlatHTML(HTMLParser):
             self.paras.append(p)
         self.buf.clear()
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def start(self, tag: str, attrib: Any) -> None:
         if tag in _BLOCK_TAGS:
             self._flush()
-        if tag in {"br", "hr", "img", "meta", "link", "input", "wbr", "source", "area", "col"}:
-            return
         skip = tag in _NEVER_CONTENT or tag == "h1" or tag in _CLUTTER_TAGS
-        if attrs and not skip:
-            skip = _is_clutter(_AttrView(tag, dict(attrs)))
-        self.stack.append((tag, skip))
+        if attrib and not skip:
+            skip = _is_clutter(_AttrView(tag, dict(attrib)))
+        self.stack.append(skip)
         self.skipping += skip
 
-    def handle_endtag(self, tag: str) -> None:
+    def end(self, tag: str) -> None:
         if tag in _BLOCK_TAGS:
             self._flush()
-        for i in range(len(self.stack) - 1, max(len(self.stack) - 50, -1), -1):
-            if self.stack[i][0] == tag:
-                for _, skip in self.stack[i:]:
-                    self.skipping -= skip
-                del self.stack[i:]
-                return
+        if self.stack:
+            self.skipping -= self.stack.pop()
 
-    def handle_data(self, data: str) -> None:
+    def data(self, data: str) -> None:
         if not self.skipping:
             self.buf.append(data)
+
+    def close(self) -> list[str]:
+        self._flush()
+        return self.paras
 
 
 class _AttrView:
     """Just enough of an lxml element (``tag``, ``get``) for ``_is_clutter`` to read."""
 
-    def __init__(self, tag: str, attrs: dict[str, str | None]) -> None:
+    def __init__(self, tag: str, attrs: dict[str, str]) -> None:
         self.tag = tag
         self.attrs = attrs
 
     def get(self, key: str, default: str | None = None) -> str | None:
-        value = self.attrs.get(key, default)
-        return "" if value is None and key in self.attrs else value
+        return self.attrs.get(key, default)
 
 
 def _flat_html_paragraphs(text: str) -> list[str]:
-    parser = _FlatHTML()
-    parser.feed(text)
-    parser.close()
-    parser._flush()
-    return parser.paras
+    from lxml import etree
+
+    parser = etree.HTMLParser(target=_FlatHTML(), huge_tree=True, remove_comments=True, remove_pis=True)
+    try:
+        paras: list[str] = etree.fromstring(text, parser)
+    except (etree.LxmlError, ValueError):
+        return []
+    return paras
 
 
 def _pick_title(og: str | None, headline: Any, h1: str, title_tag: str, site_name: str | None) -> str | None:
@@ -1056,13 +1212,16 @@ _MD_LINK = re.compile(r"\[([^\[\]\n]{0,500})\]\([^()\n]{0,2000}\)")
 _MD_REFLINK = re.compile(r"\[([^\[\]\n]{1,500})\]\[[^\[\]\n]{0,200}\]")
 _MD_AUTOLINK = re.compile(r"<((?:https?://|mailto:)[^<>\s]{1,2000})>")
 _MD_CODE = re.compile(r"`([^`\n]{1,1000})`")
-_MD_STRONG = re.compile(r"(\*\*|__)(?=\S)([^\n]{0,1000}?\S)\1")
+# Strong emphasis stops at the next opener of its kind, so each stretch of text is scanned once;
+# a bare "[^\n]{0,1000}?" scanned 1000 characters from every "**" (5 s per MB of "**a ").
+_MD_STRONG_STAR = re.compile(r"\*\*(?=\S)((?:[^*\n]|\*(?!\*)){0,1000}?\S)\*\*")
+_MD_STRONG_UNDER = re.compile(r"__(?=\S)((?:[^_\n]|_(?!_)){0,1000}?\S)__")
 _MD_EM_STAR = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]{0,1000}?\S)\*(?![*\w])")
 _MD_EM_UNDER = re.compile(r"(?<![_\w])_(?=\S)([^_\n]{0,1000}?\S)_(?![_\w])")
 _MD_STRIKE = re.compile(r"~~(?=\S)([^~\n]{0,1000}?\S)~~")
 _MD_TAG = re.compile(r"</?[A-Za-z][^<>\n]{0,500}>")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>~|])")
-_MD_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
+_MD_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*)$")  # closing #s: _heading_text
 _MD_LIST = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+(.*)$")
 _MD_RULE = re.compile(r"^ {0,3}([-*_])(?:\s*\1){2,}\s*$")
 _MD_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -1082,13 +1241,46 @@ def _md_inline(s: str) -> str:
     s = _MD_REFLINK.sub(r"\1", s)
     s = _MD_AUTOLINK.sub(r"\1", s)
     s = _MD_CODE.sub(r"\1", s)
-    s = _MD_STRONG.sub(r"\2", s)
+    s = _MD_STRONG_STAR.sub(r"\1", s)
+    s = _MD_STRONG_UNDER.sub(r"\1", s)
     s = _MD_EM_STAR.sub(r"\1", s)
     s = _MD_EM_UNDER.sub(r"\1", s)
     s = _MD_STRIKE.sub(r"\1", s)
     s = _MD_TAG.sub(" ", s)
     s = _MD_ESCAPE.sub(r"\1", s)
     return _collapse(s)
+
+
+# Real front matter is a few lines; YAML is parsed in pure Python, about 1 MB/s.
+_MAX_FRONT_MATTER = 100_000
+
+
+@functools.cache
+def _yaml_loader() -> type:
+    """PyYAML's SafeLoader, refusing aliases: ``*a`` repeats a node without copying it, so ten
+    nested lists of ten aliases are 10**9 values to anything that walks them (a "billion
+    laughs" front matter of 1 KB took over two minutes). Front matter has no use for them."""
+    import yaml
+
+    class NoAliasLoader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(
+                    None, None, f"aliases (*{event.anchor}) are not allowed", event.start_mark
+                )
+            return super().compose_node(parent, index)
+
+    return NoAliasLoader
+
+
+def _heading_text(s: str) -> str:
+    """An ATX heading's text without its optional closing #s (in Python: the regex was quadratic)."""
+    s = s.rstrip()
+    bare = s.rstrip("#")
+    if bare != s and bare and bare[-1].isspace():
+        return bare.rstrip()
+    return s
 
 
 def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:
@@ -1101,10 +1293,13 @@ def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     block, rest = text[start.end() : end.start()], text[end.end() :]
     if not re.match(r"\s*[\w-]+\s*:", block):
         return {}, text  # a horizontal rule, not front matter
+    if len(block) > _MAX_FRONT_MATTER:
+        raise _Skip(f"front matter is {_size(len(block.encode()))}, over the {_size(_MAX_FRONT_MATTER)} limit "
+                    "(is the '---' line that closes it misplaced?)")
     import yaml
 
     try:
-        data = yaml.safe_load(block)
+        data = yaml.load(block, Loader=_yaml_loader())  # a SafeLoader that also refuses aliases
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" (line {mark.line + 2})" if mark is not None else ""
@@ -1149,7 +1344,7 @@ def _markdown_blocks(md: str) -> list[tuple[str, int]]:
             continue
         if m := _MD_HEADING.match(line):
             flush()
-            out.append((_md_inline(m.group(2)), len(m.group(1))))
+            out.append((_md_inline(_heading_text(m.group(2))), len(m.group(1))))
             continue
         if re.fullmatch(r" {0,3}(=+|-+)\s*", line) and len(buf) == 1:
             heading = _md_inline(buf.pop())
@@ -1196,7 +1391,7 @@ def _release_from_markdown(text: str, *, name: str, id_base: str) -> Release:
             drop = 0
         if drop is not None:
             title = blocks[drop][0]
-    paras = [p for i, (p, _) in enumerate(blocks) if i != drop]
+    paras = _without_long_runs([p for i, (p, _) in enumerate(blocks) if i != drop])
     if not paras:
         raise _Skip(
             "no text in this Markdown file besides its title" if title else "no text in this Markdown file"
@@ -1207,7 +1402,7 @@ def _release_from_markdown(text: str, *, name: str, id_base: str) -> Release:
         if raw_date
         else None
     )
-    url = _known(field("url"))
+    url = _link(field("url"))
     return Release(
         id=url or id_base,
         title=title or _title_from_paragraphs(paras),
@@ -1253,32 +1448,13 @@ def _release_from_pdf(data: bytes, *, name: str, id_base: str) -> Release:
         from pypdf import PdfReader
     except ImportError:
         raise _Skip("reading PDFs needs the pypdf package (pip install pypdf)") from None
-    try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            try:
-                opened = reader.decrypt("")
-            except Exception as e:  # noqa: BLE001 - unsupported cipher or missing crypto library
-                raise _Skip(f"encrypted PDF: cannot read its text ({e})") from None
-            if not opened:
-                raise _Skip("encrypted PDF: cannot read its text (it needs a password)")
-        pages: list[str] = []
-        for page in reader.pages:
-            try:
-                pages.append(page.extract_text() or "")
-            except Exception:  # noqa: BLE001 - one broken page should not lose the others
-                pages.append("")
-        info = reader.metadata
-        meta_title = info.title if info is not None else None
-        meta_author = info.author if info is not None else None
-    except _Skip:
-        raise
-    except Exception as e:  # noqa: BLE001 - pypdf raises many types for damaged files
-        raise _Skip(f"not a valid PDF: {e}") from None
+    with _pdf_limits():
+        pages, meta_title, meta_author = _pdf_text(PdfReader, data)
     units = _pdf_units([_clean_chars(p) for p in pages])
     if not units:
         raise _Skip("PDF has no text layer (scanned image?)")
     paras, found_title, lead = _clean_units(units, trim=True)
+    paras = _without_long_runs(paras)
     if not paras:
         raise _Skip("no text left after removing page clutter")
     title = _clean_title(meta_title)
@@ -1292,6 +1468,68 @@ def _release_from_pdf(data: bytes, *, name: str, id_base: str) -> Release:
         author=_known(meta_author),
         path=name,
     )
+
+
+# A press release is a few pages; a page of dense text is tens of KB of content stream and a few
+# thousand operators. pypdf's own limits (75 MB and 2 million tokens per stream) let a 100 KB file
+# spend 8 s on one page, so ours are lower, and the whole file has a page count and a time budget.
+MAX_PDF_PAGES = 1000
+PDF_SECONDS = 60.0
+_PDF_LIMITS = {
+    "stream_parsing_work_maximum_count": 300_000,
+    "zlib_maximum_output_length": 10_000_000,
+    "lzw_maximum_output_length": 10_000_000,
+    "run_length_maximum_output_length": 10_000_000,
+    "brotli_maximum_output_length": 10_000_000,
+    "xform_maximum_invocations_per_extraction": 500,
+}
+
+
+def _pdf_limits() -> contextlib.AbstractContextManager[Any]:
+    try:
+        from pypdf import apply_configuration, get_configuration
+    except ImportError:  # an older pypdf: only its built-in limits
+        return contextlib.nullcontext()
+    current = get_configuration()
+    return apply_configuration(**{k: v for k, v in _PDF_LIMITS.items() if hasattr(current, k)})
+
+
+def _pdf_text(reader_class: Any, data: bytes) -> tuple[list[str], Any, Any]:
+    """(text of each page, metadata title, metadata author), or ``_Skip`` saying why not."""
+    try:
+        reader = reader_class(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            try:
+                opened = reader.decrypt("")
+            except Exception as e:  # noqa: BLE001 - unsupported cipher or missing crypto library
+                raise _Skip(f"encrypted PDF: cannot read its text ({e})") from None
+            if not opened:
+                raise _Skip("encrypted PDF: cannot read its text (it needs a password)")
+        pages: list[str] = []
+        n_pages = len(reader.pages)
+        if n_pages > MAX_PDF_PAGES:
+            raise _Skip(f"PDF has {n_pages:,} pages; at most {MAX_PDF_PAGES:,} are read (is it a press release?)")
+        started = time.monotonic()
+        failed: list[str] = []
+        for i, page in enumerate(reader.pages, 1):
+            try:
+                pages.append(page.extract_text() or "")
+            except Exception as e:  # noqa: BLE001 - one broken page should not lose the others
+                pages.append("")
+                failed.append(f"page {i}: {e}")
+            if i < n_pages and time.monotonic() - started > PDF_SECONDS:
+                raise _Skip(
+                    f"reading the PDF's text took over {PDF_SECONDS:g} s for {i} of its {n_pages} pages; "
+                    "it is not an ordinary document"
+                )
+        if failed and not any(p.strip() for p in pages):
+            raise _Skip(f"could not read the PDF's text ({failed[0]})")
+        info = reader.metadata
+        return pages, info.title if info is not None else None, info.author if info is not None else None
+    except _Skip:
+        raise
+    except Exception as e:  # noqa: BLE001 - pypdf raises many types for damaged files
+        raise _Skip(f"not a valid PDF: {e}") from None
 
 
 def _pdf_units(pages: list[str]) -> list[_Unit]:
@@ -1363,18 +1601,7 @@ _JSON_FIELDS = {
 
 def _releases_from_json(text: str, *, name: str, id_base: str, lines: bool) -> Iterator[Release | Rejected]:
     if lines:
-        for n, line in enumerate(text.split("\n"), start=1):
-            if not line.strip():
-                continue
-            where = f"{name} line {n}"
-            try:
-                record = json.loads(line)
-            except ValueError as e:
-                yield Rejected(
-                    where, f"not valid JSON: {getattr(e, 'msg', e)} (column {getattr(e, 'colno', '?')})"
-                )
-                continue
-            yield _record_or_rejected(record, rid=f"{id_base}#{n - 1}", where=where, name=name)
+        yield from _listed(_json_lines(text, name=name, id_base=id_base), name=name, unit="lines")
         return
     try:
         data = json.loads(text)
@@ -1400,15 +1627,88 @@ def _releases_from_json(text: str, *, name: str, id_base: str, lines: bool) -> I
         raise _Skip("JSON holds a single value, not records")
     if not records:
         raise _Skip("JSON holds no records")
-    for i, record in enumerate(records):
-        yield _record_or_rejected(record, rid=f"{id_base}#{i}", where=f"{name}#{i}", name=name)
+    yield from _listed(
+        (
+            _record_or_rejected(record, rid=f"{id_base}#{i}", where=f"{name}#{i}", name=name)
+            for i, record in enumerate(records)
+        ),
+        name=name,
+        unit="records",
+    )
+
+
+def _json_lines(text: str, *, name: str, id_base: str) -> Iterator[Release | Rejected]:
+    for n, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        where = f"{name} line {n}"
+        try:
+            record = json.loads(line)
+        except ValueError as e:
+            yield Rejected(where, f"not valid JSON: {getattr(e, 'msg', e)} (column {getattr(e, 'colno', '?')})")
+            continue
+        except RecursionError:
+            yield Rejected(where, "not read: the JSON is nested too deeply")
+            continue
+        yield _record_or_rejected(record, rid=f"{id_base}#{n - 1}", where=where, name=name)
+
+
+# A file of 10,000 bad records gets a few lines in the report, not 10,000.
+MAX_LISTED_REJECTIONS = 20
+
+
+def _listed(items: Iterator[Release | Rejected], *, name: str, unit: str) -> Iterator[Release | Rejected]:
+    """The items in order, with the rejected ones summed up when there are many.
+
+    Rejections are held back until the first release: when none comes and every record failed
+    for the same reason, the file gets one line saying so.
+    """
+    held: list[Rejected] = []
+    listed = more = 0
+    first_unlisted: Rejected | None = None
+    loaded = False
+
+    def listing(batch: list[Rejected]) -> Iterator[Rejected]:
+        nonlocal listed, more, first_unlisted
+        for r in batch:
+            if listed < MAX_LISTED_REJECTIONS:
+                listed += 1
+                yield r
+            else:
+                more += 1
+                first_unlisted = first_unlisted or r
+
+    for item in items:
+        if isinstance(item, Release):
+            loaded = True
+            yield from listing(held)
+            held.clear()
+            yield item
+        elif loaded:
+            yield from listing([item])
+        else:
+            held.append(item)
+    if len(held) > 1 and len({r.reason for r in held}) == 1:
+        yield Rejected(name, f"none of its {len(held)} {unit} could be read: {held[0].reason}")
+        return
+    yield from listing(held)
+    if first_unlisted is not None:
+        yield Rejected(
+            name,
+            f"{more} more {unit} were rejected, the first of them {first_unlisted.path}: {first_unlisted.reason}",
+        )
 
 
 def _record_or_rejected(record: Any, *, rid: str, where: str, name: str) -> Release | Rejected:
+    """One record, isolated: whatever is wrong with it, the file's other records still load."""
     try:
         return _release_from_record(record, rid=rid, name=name)
     except (_Skip, BadInput) as e:
         return Rejected(where, str(e))
+    except RecursionError:
+        return Rejected(where, "not read: the record is nested too deeply")
+    except Exception as e:  # noqa: BLE001 - one odd record must not lose the rest of the file
+        return Rejected(where, f"could not read this record ({type(e).__name__}: {e})")
 
 
 def _release_from_record(record: Any, *, rid: str, name: str) -> Release:
@@ -1435,7 +1735,7 @@ def _release_from_record(record: Any, *, rid: str, name: str) -> Release:
             raw_date = datetime.fromtimestamp(seconds, tz=UTC).date().isoformat()
         except (OverflowError, OSError, ValueError):
             raw_date = None
-    url = _known(get("url"))
+    url = _link(get("url"))
     title = get("title")
     return _make_release(
         body,
