@@ -1606,7 +1606,7 @@ def _releases_from_json(text: str, *, name: str, id_base: str, lines: bool) -> I
     try:
         data = json.loads(text)
     except ValueError as e:
-        msg = getattr(e, "msg", str(e))
+        msg = str(getattr(e, "msg", e)).removesuffix(" at")  # "Unterminated string starting at"
         line, col = getattr(e, "lineno", "?"), getattr(e, "colno", "?")
         raise _Skip(f"not valid JSON: {msg} at line {line} column {col}") from None
     if isinstance(data, dict):

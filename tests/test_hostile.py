@@ -235,7 +235,8 @@ def hostile_files() -> dict[str, tuple[bytes, Expect]]:
         "bare-string.json": (b'"just a string"', Expect(reason=("single value",))),
         "ten-thousand-empty-records.json": (json.dumps([{}] * 10_000).encode(),
                                             Expect(reason=("none of its 10000 records", "no body text"))),
-        "truncated.json": (b'{"title": "Quillon", "body": "the bakery', Expect(reason=("not valid json", "line 1"))),
+        "truncated.json": (b'{"title": "Quillon", "body": "the bakery',
+                           Expect(reason=("not valid json", "starting at line 1"))),
         "deeply-nested.json": (b"[" * 100_000 + b"]" * 100_000, Expect(reason=("nested too deeply",))),
         "one-broken-line.jsonl": ("\n".join(lines).encode(), Expect(
             ids=("one-broken-line.jsonl#0", "one-broken-line.jsonl#1", "one-broken-line.jsonl#3"),
