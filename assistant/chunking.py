@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from assistant.errors import DependencyMissing
 from assistant.types import Chunk, Release
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
@@ -25,10 +26,15 @@ _WORD = re.compile(r"\S+")
 @lru_cache(maxsize=1)
 def _punkt():  # type: ignore[no-untyped-def]
     """Punkt sentence splitter with the data llama-index ships, so no network is ever needed."""
-    import llama_index.core
+    import importlib.util
+
     import nltk
 
-    bundled = Path(llama_index.core.__file__).parent / "_static" / "nltk_cache"
+    # Located, not imported: importing llama_index.core would cost seconds and ~160 MB in every process.
+    spec = importlib.util.find_spec("llama_index.core")
+    if spec is None or not spec.submodule_search_locations:
+        raise DependencyMissing("llama-index-core (which ships the punkt sentence data) is not installed")
+    bundled = Path(next(iter(spec.submodule_search_locations))) / "_static" / "nltk_cache"
     if str(bundled) not in nltk.data.path:
         nltk.data.path.append(str(bundled))
     from nltk.tokenize import PunktTokenizer
