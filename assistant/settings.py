@@ -30,8 +30,8 @@ class Settings:
     """How often (at most) an app checks whether another changed a shared Chroma index (keyword rows, live releases)."""
     embedding_model: str = ""
     """sentence-transformers model name or local folder; empty means the bundled all-MiniLM-L6-v2."""
-    embedding_backend: str = "onnx"
-    """Embedding backend: onnx (same vectors as torch, no torch at run time), onnx-int8 (faster, own index) or torch."""
+    embedding_backend: str = "onnx-int8"
+    """Embedding backend: onnx-int8 (fastest), onnx (same vectors as torch) or torch; any of them reads any index."""
     onnx_cache_dir: str = ""
     """Folder for the one-off ONNX export of the model; empty means ~/.cache/press-room-assistant/onnx (XDG)."""
     embedding_batch_size: int = 32

@@ -33,14 +33,15 @@ def reference(passages: list[str]) -> np.ndarray:
     return Embedder().embed(passages)  # sentence-transformers on torch
 
 
-def test_default_backend_is_onnx_with_the_torch_label(embedder: Any) -> None:
-    assert Settings().embedding_backend == "onnx"
-    assert isinstance(embedder, OnnxEmbedder) and isinstance(embedder, Embedder)
-    assert embedder.name == Embedder().name and embedder.store_label == Embedder().store_label == ""
+def test_default_backend_is_onnx_int8_with_the_torch_label(embedder: Any) -> None:
+    assert Settings().embedding_backend == "onnx-int8"
+    assert isinstance(embedder, OnnxEmbedder) and isinstance(embedder, Embedder) and embedder.int8
+    assert embedder.name == Embedder().name + " int8" and embedder.store_label == Embedder().store_label == ""
     assert (embedder.max_tokens, embedder.dimension) == (256, 384)
 
 
-def test_onnx_fp32_gives_the_torch_vectors(embedder: Any, passages: list[str], reference: np.ndarray) -> None:
+def test_onnx_fp32_gives_the_torch_vectors(passages: list[str], reference: np.ndarray) -> None:
+    embedder = create_embedder("onnx")
     got = embedder.embed(passages)
     assert got.dtype == np.float32 and got.shape == reference.shape
     assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
@@ -48,11 +49,14 @@ def test_onnx_fp32_gives_the_torch_vectors(embedder: Any, passages: list[str], r
     assert np.allclose(embedder.embed_query(passages[1]), reference[1], atol=1e-5)
 
 
-def test_int8_is_close_and_labelled_apart(passages: list[str], reference: np.ndarray) -> None:
+def test_int8_is_close_enough_to_share_an_index(passages: list[str], reference: np.ndarray) -> None:
     int8 = create_embedder("onnx-int8")
     got = int8.embed(passages)
-    assert (got * reference).sum(axis=1).min() > 0.95
-    assert int8.name.endswith(" int8") and int8.store_label == "default int8"
+    agreement = (got * reference).sum(axis=1)
+    assert agreement.min() > 0.95 and np.median(agreement) > 0.99  # the empty text agrees least
+    # what sharing an index needs: each passage's int8 vector is nearest to its own fp32 vector
+    assert ((got @ reference.T).argmax(axis=1) == np.arange(len(passages))).all()
+    assert int8.name.endswith(" int8") and int8.store_label == ""
 
 
 def test_length_batching_keeps_input_order_and_counts(passages: list[str]) -> None:
