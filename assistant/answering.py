@@ -141,10 +141,10 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, filters: Filters | None = None) -> Answer:
         q = check_question(question, self.max_question_chars)
-        qvec = self.embedder.embed_query(q)
-        hits = self.retriever.search(q, self.top_k, filters, vector=qvec)
+        found = self.retriever.retrieve(q, self.top_k, filters)  # one model call for the question and its clauses
+        hits, qvec = found.hits, found.vector
         relevance = max((h.dense_score or 0.0 for h in hits), default=0.0)
-        cover = coverage(q, hits[:5], self.retriever.plan(q).sources)
+        cover = coverage(q, hits[:5], found.plan.sources)
         support = relevance + COVERAGE_WEIGHT * cover
         if support < self.min_relevance + COVERAGE_WEIGHT:
             return not_covered(q, self.name, relevance, cover)

@@ -404,6 +404,6 @@ def serve(settings: Settings) -> None:
         log.info("corpus %s: %s", settings.corpus_dir, report.summary())
         for r in report.rejected:
             log.warning("skipped %s: %s", r.path, r.reason)
-    assistant.embedder.embed_query("warm up")
+    assistant.search("warm up")  # loads the model, the vector index and the keyword tables before the first user
     log.info("serving on http://%s:%s", settings.host, settings.port)
     uvicorn.run(create_app(assistant), host=settings.host, port=settings.port, log_level="warning")

@@ -105,11 +105,11 @@ class LLMAnswerer:
     def stream(self, question: str, filters: Filters | None = None) -> Iterator[str | Answer]:
         """The model's text as it is generated, then the checked ``Answer``."""
         q = check_question(question, self.max_question_chars)
-        qvec = self.embedder.embed_query(q)
-        hits = self.retriever.search(q, self.top_k, filters, vector=qvec)
+        found = self.retriever.retrieve(q, self.top_k, filters)
+        hits = found.hits
         relevance = max((h.dense_score or 0.0 for h in hits), default=0.0)
         # the extractive answerer's gate: no LLM call when the releases plainly do not cover the question
-        cover = coverage(q, hits[:5], self.retriever.plan(q).sources)
+        cover = coverage(q, hits[:5], found.plan.sources)
         if relevance + COVERAGE_WEIGHT * cover < self.min_relevance + COVERAGE_WEIGHT:
             yield not_covered(q, self.name, relevance, cover)
             return

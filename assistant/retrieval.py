@@ -76,6 +76,15 @@ def _bound(value: str | None, year_suffix: str) -> int:
     return date_to_int(value)
 
 
+@dataclass(frozen=True)
+class Retrieved:
+    """What one retrieval found (``hits``) and computed on the way, so answerers need not redo it."""
+
+    hits: list[Hit]
+    plan: QueryPlan
+    vector: Sequence[float]
+
+
 @dataclass
 class Tuning:
     """Weights of the fused rankings; defaults chosen with benchmarks/retrieval.py on the dev split."""
@@ -121,6 +130,11 @@ class Retriever:
     def search(self, query: str, k: int = 10, filters: Filters | None = None, *,
                vector: Sequence[float] | None = None, history: Sequence[str] = ()) -> list[Hit]:
         """Top ``k`` live chunks; pass ``vector`` when the caller already embedded ``plan(query).text``."""
+        return self.retrieve(query, k, filters, vector=vector, history=history).hits
+
+    def retrieve(self, query: str, k: int = 10, filters: Filters | None = None, *,
+                 vector: Sequence[float] | None = None, history: Sequence[str] = ()) -> Retrieved:
+        """``search`` plus what it computed on the way (the plan, the question's vector), for answerers."""
         if self.keyword is not None:  # another process may have changed the shared store
             self.keyword.follow(self.store, self.sync_seconds)
         p = self.plan(query, history)
@@ -136,7 +150,7 @@ class Retriever:
         chunks: dict[str, Chunk] = {c.id: c for c, _ in dense}
         dense_scores = {c.id: s for c, s in dense}
         if self.keyword is None:
-            return [Hit(chunk=c, score=s, dense_score=s) for c, s in dense[:k]]
+            return Retrieved([Hit(chunk=c, score=s, dense_score=s) for c, s in dense[:k]], p, vector)
 
         rankings: list[tuple[list[str], float]] = [([c.id for c, _ in dense], t.dense)]
 
@@ -190,8 +204,8 @@ class Retriever:
         reserved = [[cid for cid in r if cid in scores][: t.part_slots] for r in part_rankings]
         top = _diversify(ranked, chunks, k, t.per_release, named_sources, reserved)
         self._fill_dense_scores(vector, [chunks[c] for c in top], dense_scores)
-        return [Hit(chunk=chunks[cid], score=scores[cid], dense_score=dense_scores.get(cid),
-                    keyword_score=keyword_scores.get(cid)) for cid in top]
+        return Retrieved([Hit(chunk=chunks[cid], score=scores[cid], dense_score=dense_scores.get(cid),
+                              keyword_score=keyword_scores.get(cid)) for cid in top], p, vector)
 
     def _fill_dense_scores(self, vector: Sequence[float], chunks: list[Chunk], scores: dict[str, float]) -> None:
         """Cosine for keyword-only hits, so that every hit has a comparable relevance figure."""
