@@ -49,6 +49,14 @@ class KeywordRow(NamedTuple):
     date_int: int
 
 
+class KeyRow(NamedTuple):
+    chunk_id: str
+    release_id: str
+    content_hash: str
+    source: str
+    date_int: int
+
+
 class KeywordIndex:
     """BM25 over chunk text plus title, source and date, in one SQLite file."""
 
@@ -64,6 +72,16 @@ class KeywordIndex:
             "date_int UNINDEXED, source UNINDEXED, tokenize='porter unicode61')"
         )
         self._db.execute("CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        # One row per chunk, its id the FTS row's rowid: lookups and deletes by chunk or release use indexes
+        # (the FTS table can only scan), and dense hits get their release, hash, source and date from here.
+        self._db.execute("CREATE TABLE IF NOT EXISTS keys (id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, "
+                         "release_id TEXT NOT NULL, content_hash TEXT NOT NULL, source TEXT NOT NULL, "
+                         "date_int INTEGER NOT NULL)")
+        self._db.execute("CREATE INDEX IF NOT EXISTS keys_release ON keys (release_id, content_hash)")
+        if self._db.execute("SELECT count(*) FROM keys").fetchone()[0] == 0:  # a file from before the table
+            self._db.execute("INSERT OR IGNORE INTO keys SELECT rowid, chunk_id, release_id, content_hash, "
+                             "coalesce(source, ''), coalesce(date_int, 0) FROM chunks")
+            self._db.execute("DELETE FROM chunks WHERE rowid NOT IN (SELECT id FROM keys)")
         self._db.commit()
         self._sync_lock = threading.Lock()
         self._checked = float("-inf")
@@ -82,7 +100,7 @@ class KeywordIndex:
         """(release id, content hash) -> rows held, for comparing with the store's release records."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT release_id, content_hash, count(*) FROM chunks GROUP BY release_id, content_hash").fetchall()
+                "SELECT release_id, content_hash, count(*) FROM keys GROUP BY release_id, content_hash").fetchall()
         return {(r[0], r[1]): int(r[2]) for r in rows}
 
     def sync(self, store: ChromaStore, *, force: bool = False) -> dict[str, int]:
@@ -99,9 +117,8 @@ class KeywordIndex:
         todo = {rid: state for rid, state in live.items() if held.get((rid, state[0])) != state[1]}
         dropped = sum(held[key] for key in stale)
         with self._lock, self._db:
-            self._db.executemany("DELETE FROM chunks WHERE release_id = ? AND content_hash = ?", stale)
-            # a release held incompletely is fetched whole again
-            self._db.executemany("DELETE FROM chunks WHERE release_id = ?", [(rid,) for rid in todo])
+            self._drop("release_id = ? AND content_hash = ?", stale)
+            self._drop("release_id = ?", [(rid,) for rid in todo])  # one held incompletely is fetched whole again
         dropped += sum(n for key, n in held.items() if key[0] in todo and key not in stale)
         added = store.live_chunks(todo) if todo else []
         self.add(added)
@@ -126,34 +143,56 @@ class KeywordIndex:
             for c in chunks
         ]
         with self._lock, self._db:
-            self._db.executemany("DELETE FROM chunks WHERE chunk_id = ?", [(r[3],) for r in rows])
-            self._db.executemany(
-                "INSERT INTO chunks(title, meta, body, chunk_id, release_id, content_hash, date_int, source) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            self._drop("chunk_id = ?", [(r[3],) for r in rows])
+            for r in rows:
+                rowid = self._db.execute(
+                    "INSERT INTO keys (chunk_id, release_id, content_hash, source, date_int) VALUES (?, ?, ?, ?, ?)",
+                    (r[3], r[4], r[5], r[7], r[6])).lastrowid
+                self._db.execute(
+                    "INSERT INTO chunks(rowid, title, meta, body, chunk_id, release_id, content_hash, date_int, "
+                    "source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (rowid, *r))
+
+    def _drop(self, condition: str, params: Sequence[Sequence[object]]) -> None:
+        """Delete the rows whose keys match ``condition`` (once per parameter tuple); call inside a transaction."""
+        for p in params:
+            ids = [(r[0],) for r in self._db.execute(f"SELECT id FROM keys WHERE {condition}", tuple(p))]
+            self._db.executemany("DELETE FROM chunks WHERE rowid = ?", ids)
+            self._db.executemany("DELETE FROM keys WHERE id = ?", ids)
 
     def delete_release(self, release_id: str, keep_hash: str | None = None) -> None:
         """Remove a release's rows (all of them, or all but the live version's)."""
         with self._lock, self._db:
             if keep_hash is None:
-                self._db.execute("DELETE FROM chunks WHERE release_id = ?", (release_id,))
+                self._drop("release_id = ?", [(release_id,)])
             else:
-                self._db.execute("DELETE FROM chunks WHERE release_id = ? AND content_hash != ?",
-                                 (release_id, keep_hash))
+                self._drop("release_id = ? AND content_hash != ?", [(release_id, keep_hash)])
 
     def chunk_keys(self) -> dict[str, tuple[str, str]]:
         """chunk id -> (release id, content hash), for reconciling with the vector store."""
         with self._lock:
-            rows = self._db.execute("SELECT chunk_id, release_id, content_hash FROM chunks").fetchall()
+            rows = self._db.execute("SELECT chunk_id, release_id, content_hash FROM keys").fetchall()
         return {r[0]: (r[1], r[2]) for r in rows}
+
+    def lookup(self, ids: Sequence[str]) -> dict[str, KeyRow]:
+        """What ranking needs to know of each chunk (release, hash, source, date), for the ids held here."""
+        out: dict[str, KeyRow] = {}
+        with self._lock:
+            for i in range(0, len(ids), 500):
+                part = list(ids[i : i + 500])
+                rows = self._db.execute(
+                    "SELECT chunk_id, release_id, content_hash, source, date_int FROM keys "
+                    f"WHERE chunk_id IN ({','.join('?' * len(part))})", part).fetchall()
+                out.update((r[0], KeyRow(r[0], r[1], r[2], r[3], int(r[4]))) for r in rows)
+        return out
 
     def delete_chunks(self, ids: Sequence[str]) -> None:
         with self._lock, self._db:
-            self._db.executemany("DELETE FROM chunks WHERE chunk_id = ?", [(i,) for i in ids])
+            self._drop("chunk_id = ?", [(i,) for i in ids])
 
     def sources(self) -> dict[str, int]:
         """Every distinct source in the index (outlets, organisations) with its number of chunks."""
         with self._lock:
-            rows = self._db.execute("SELECT source, count(*) FROM chunks GROUP BY source").fetchall()
+            rows = self._db.execute("SELECT source, count(*) FROM keys GROUP BY source").fetchall()
         return {r[0]: int(r[1]) for r in rows}
 
     def count(self) -> int:

@@ -15,17 +15,18 @@ one article.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.embedding import Embedder
 from assistant.errors import BadInput
-from assistant.keyword import KeywordIndex
+from assistant.keyword import KeyRow, KeywordIndex, KeywordRow
 from assistant.query import DateRange, QueryPlan, plan
 from assistant.store import ChromaStore, Where
 from assistant.types import Chunk, Hit, date_to_int
 
 RRF_K = 60
+Key = KeyRow | KeywordRow  # what ranking knows of a chunk: release_id, content_hash, source, date_int
 SOURCES_TTL = 30.0  # seconds a cached list of known sources is trusted
 # A source holding more than this share of the index (the organisation of a one-publisher newsroom)
 # tells retrieval nothing when a question names it.
@@ -146,43 +147,56 @@ class Retriever:
             part_vectors = self.embedder.embed([part.text for part in p.parts])
         where = (filters or Filters()).to_where()
         t = self.tuning
-        dense = self.store.query(vector, max(t.depth, k), where)
-        chunks: dict[str, Chunk] = {c.id: c for c, _ in dense}
-        dense_scores = {c.id: s for c, s in dense}
         if self.keyword is None:
-            return Retrieved([Hit(chunk=c, score=s, dense_score=s) for c, s in dense[:k]], p, vector)
+            dense_rows = self.store.query(vector, max(t.depth, k), where)
+            return Retrieved([Hit(chunk=c, score=s, dense_score=s) for c, s in dense_rows[:k]], p, vector)
 
-        rankings: list[tuple[list[str], float]] = [([c.id for c, _ in dense], t.dense)]
+        # Rankings work on chunk keys (release, hash, source, date); whole chunks are fetched for the top k only.
+        live = self.store.live_hashes()
+        keys: dict[str, Key] = {}
+        chunks: dict[str, Chunk] = {}
+
+        def dense_search(vec: Sequence[float], n: int, w: Where) -> list[tuple[str, float]]:
+            rows = self.store.query_ids(vec, n * 2 + 4, w)
+            self._learn_keys([cid for cid, _ in rows], keys, chunks)
+            return [(cid, s) for cid, s in rows if cid in keys and live.get(keys[cid].release_id)
+                    == keys[cid].content_hash][:n]
+
+        dense = dense_search(vector, max(t.depth, k), where)
+        dense_scores = dict(dense)
+        rankings: list[tuple[list[str], float]] = [([cid for cid, _ in dense], t.dense)]
 
         # One BM25 pass gives the main ranking and, filtered, the source and date sub-rankings: a
         # filter does not change BM25 scores, so the sub-rankings are exact within the pool.
         pool = self.keyword.search(p.text, max(t.keyword_pool, k), where)
-        live = self.store.live_hashes()
         pool = [row for row in pool if live.get(row.release_id) == row.content_hash]
+        for row in pool:
+            keys.setdefault(row.chunk_id, row)
         keyword_scores: dict[str, float] = {row.chunk_id: row.score for row in pool}
         rankings.append(([row.chunk_id for row in pool[: max(t.depth, k)]], t.keyword))
         named_sources = [s for s in p.sources if not where.sources or s in where.sources][:4]
         for source in named_sources:
-            rankings.append(([c.id for c, _ in dense if c.source == source][: t.sub_depth], t.source))
+            rankings.append(([cid for cid, _ in dense if keys[cid].source == source][: t.sub_depth], t.source))
             rankings.append(([row.chunk_id for row in pool if row.source == source][: t.sub_depth], t.source))
         for dr in p.dates[:4]:
             if _narrow(where, dr) is None:
                 continue
-            rankings.append(([c.id for c, _ in dense if dr.contains(date_to_int(c.date))][: t.sub_depth], t.date))
+            rankings.append(([cid for cid, _ in dense if dr.contains(keys[cid].date_int)][: t.sub_depth], t.date))
             rankings.append(([row.chunk_id for row in pool if dr.contains(row.date_int)][: t.sub_depth], t.date))
 
         part_rankings: list[list[str]] = []
         if p.parts:
             for part, part_vector in zip(p.parts, part_vectors, strict=True):
                 sub = replace(where, sources=part.sources) if len(part.sources) == 1 and not where.sources else where
-                rows = self.store.query(part_vector, t.sub_depth, sub)
-                for c, score in rows:
-                    chunks.setdefault(c.id, c)
-                    dense_scores.setdefault(c.id, score)
-                kw_rows = self.keyword.search(part.text, t.sub_depth, sub)
-                kw_ids = [row.chunk_id for row in kw_rows if live.get(row.release_id) == row.content_hash]
+                rows = dense_search(part_vector, t.sub_depth, sub)
+                for cid, score in rows:
+                    dense_scores.setdefault(cid, score)
+                kw_rows = [row for row in self.keyword.search(part.text, t.sub_depth, sub)
+                           if live.get(row.release_id) == row.content_hash]
+                for row in kw_rows:
+                    keys.setdefault(row.chunk_id, row)
                 fused: dict[str, float] = {}
-                for ids in ([c.id for c, _ in rows], kw_ids):
+                for ids in ([cid for cid, _ in rows], [row.chunk_id for row in kw_rows]):
                     for rank, cid in enumerate(ids):
                         fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
                 ranking = sorted(fused, key=fused.__getitem__, reverse=True)
@@ -193,19 +207,31 @@ class Retriever:
         for ids, weight in rankings:
             for rank, cid in enumerate(ids):
                 scores[cid] = scores.get(cid, 0.0) + weight / (RRF_K + rank + 1)
-        missing = [cid for cid in scores if cid not in chunks]
-        chunks.update(self.store.get_chunks(missing))
-        scores = {cid: s for cid, s in scores.items() if cid in chunks}
         if p.recent and scores:
-            newest = sorted(scores, key=lambda cid: date_to_int(chunks[cid].date), reverse=True)
+            newest = sorted(scores, key=lambda cid: keys[cid].date_int, reverse=True)
             for rank, cid in enumerate(newest):
                 scores[cid] += t.recent / (RRF_K + rank + 1)
         ranked = sorted(scores, key=scores.__getitem__, reverse=True)
         reserved = [[cid for cid in r if cid in scores][: t.part_slots] for r in part_rankings]
-        top = _diversify(ranked, chunks, k, t.per_release, named_sources, reserved)
+        top = _diversify(ranked, keys, k, t.per_release, named_sources, reserved)
+        chunks.update(self.store.get_chunks([cid for cid in top if cid not in chunks]))
+        top = [cid for cid in top if cid in chunks]  # deleted since it was ranked
         self._fill_dense_scores(vector, [chunks[c] for c in top], dense_scores)
         return Retrieved([Hit(chunk=chunks[cid], score=scores[cid], dense_score=dense_scores.get(cid),
                               keyword_score=keyword_scores.get(cid)) for cid in top], p, vector)
+
+    def _learn_keys(self, ids: Sequence[str], keys: dict[str, Key], chunks: dict[str, Chunk]) -> None:
+        """Keys of dense hits from the keyword index; the few it lacks yet (another process's fresh
+        write) are read from the store whole."""
+        assert self.keyword is not None
+        todo = [cid for cid in ids if cid not in keys]
+        keys.update(self.keyword.lookup(todo))
+        missing = [cid for cid in todo if cid not in keys]
+        if missing:
+            found = self.store.get_chunks(missing)
+            chunks.update(found)
+            keys.update((cid, KeyRow(cid, c.release_id, c.content_hash, c.source or "", date_to_int(c.date)))
+                        for cid, c in found.items())
 
     def _fill_dense_scores(self, vector: Sequence[float], chunks: list[Chunk], scores: dict[str, float]) -> None:
         """Cosine for keyword-only hits, so that every hit has a comparable relevance figure."""
@@ -230,7 +256,7 @@ def _narrow(where: Where, dr: DateRange) -> Where | None:
     return replace(where, since=since, until=until if until != 99991231 else 0)
 
 
-def _diversify(ranked: list[str], chunks: dict[str, Chunk], k: int, per_release: int,
+def _diversify(ranked: list[str], chunks: Mapping[str, Key], k: int, per_release: int,
                sources: Sequence[str], reserved: Sequence[Sequence[str]] = ()) -> list[str]:
     """Top k with room for each clause's best passages and every named source, and at most
     ``per_release`` passages per release."""

@@ -288,6 +288,16 @@ class ChromaStore:
         live = self.live_hashes()
         return [(c, s) for c, s in rows if live.get(c.release_id) == c.content_hash][:k]
 
+    def query_ids(self, vector: Sequence[float], k: int, where: Where | None = None) -> list[tuple[str, float]]:
+        """Nearest chunk ids with cosine similarity, any version: the caller checks liveness.
+
+        Chroma's metadata and documents cost most of a query; a caller that knows the chunks' keys
+        (the keyword index does) asks for ids and distances only, then fetches the few chunks it keeps.
+        """
+        got = self._chunks.query(query_embeddings=[list(map(float, vector))], n_results=k,
+                                 where=where.to_chroma() if where else None, include=["distances"])
+        return [(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)]
+
     def counts(self) -> dict[str, int]:
         return {"releases": self._releases.count(), "chunks": self._chunks.count()}
 
