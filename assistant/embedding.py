@@ -214,6 +214,9 @@ class OnnxEmbedder(Embedder):
                 options.intra_op_num_threads = max(self.threads, 0)  # 0: onnxruntime uses all cores
                 options.inter_op_num_threads = 1
                 options.log_severity_level = 3
+                # Idle threads sleep instead of spinning: on two shared cores, spinning steals the CPU the web
+                # server and the other requests need (measured: 16 sentences 174 -> 137 ms under load).
+                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
                 try:
                     self._model = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
                 except Exception as e:  # a truncated or foreign file in the cache
