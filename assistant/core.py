@@ -200,7 +200,8 @@ class Assistant:
             if live.get(item.id) == item.content_hash:
                 report.unchanged.append(item.id)
                 continue
-            chunks = chunk_release(item, self.embedder.count_tokens, size=s.chunk_tokens, overlap=s.chunk_overlap)
+            chunks = chunk_release(item, self.embedder.count_tokens, size=self._chunk_size(item.title),
+                                   overlap=s.chunk_overlap)
             if not chunks:
                 report.rejected.append(Rejected(item.path or item.id, "no text to index"))
                 continue
@@ -213,6 +214,14 @@ class Assistant:
             bar.close()
         self.reconcile()
         return report
+
+    def _chunk_size(self, title: str) -> int:
+        """Tokens of text per chunk: the setting, less what the title and the model's two special tokens take
+        of its window, so that the model sees every chunk whole (``Chunk.embedding_text`` puts the title first)."""
+        window = self.embedder.max_tokens - 2
+        if title:
+            window -= self.embedder.count_tokens([title + "\n"])[0]
+        return max(32, min(self.settings.chunk_tokens, window))
 
     def reconcile(self) -> dict[str, int]:
         """Make the vector store and the keyword index agree after an interrupted write.
