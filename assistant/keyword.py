@@ -205,24 +205,30 @@ class KeywordIndex:
         if not terms:
             return []
         match = " OR ".join(f'"{t}"' for t in terms[:64])
-        sql = ("SELECT chunk_id, release_id, content_hash, -bm25(chunks, 2.0, 1.0, 1.0) AS s, source, date_int "
-               "FROM chunks "
-               "WHERE chunks MATCH ?")
+        # Keys come from the indexed keys table: reading them from the FTS table's own columns costs more.
+        conditions: list[str] = []
         args: list[object] = [match]
         if where is not None:
             if where.since:
-                sql += " AND date_int >= ?"
+                conditions.append("k.date_int >= ?")
                 args.append(where.since)
             if where.until:
-                sql += " AND date_int > 0 AND date_int <= ?"
+                conditions.append("k.date_int > 0 AND k.date_int <= ?")
                 args.append(where.until)
             if where.sources:
-                sql += f" AND source IN ({','.join('?' * len(where.sources))})"
+                conditions.append(f"k.source IN ({','.join('?' * len(where.sources))})")
                 args.extend(where.sources)
             if where.release_ids:
-                sql += f" AND release_id IN ({','.join('?' * len(where.release_ids))})"
+                conditions.append(f"k.release_id IN ({','.join('?' * len(where.release_ids))})")
                 args.extend(where.release_ids)
-        sql += " ORDER BY s DESC LIMIT ?"
+        if conditions:
+            sql = ("SELECT k.chunk_id, k.release_id, k.content_hash, -bm25(chunks, 2.0, 1.0, 1.0) AS s, k.source, "
+                   "k.date_int FROM chunks JOIN keys k ON k.id = chunks.rowid WHERE chunks MATCH ? AND "
+                   + " AND ".join(conditions) + " ORDER BY s DESC LIMIT ?")
+        else:  # rank first, then look up the keys of the top rows only
+            sql = ("SELECT k.chunk_id, k.release_id, k.content_hash, t.s, k.source, k.date_int FROM "
+                   "(SELECT rowid AS id, -bm25(chunks, 2.0, 1.0, 1.0) AS s FROM chunks WHERE chunks MATCH ? "
+                   "ORDER BY s DESC LIMIT ?) t JOIN keys k ON k.id = t.id ORDER BY t.s DESC")
         args.append(k)
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
