@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from tests.processes import child_server, free_port
 
 ENV = "PRESS_TEST_CHROMA_URL"
 
@@ -35,37 +35,16 @@ def chroma_server(path: Path | None = None, timeout: float = 60.0) -> Iterator[s
     """Run ``chroma run`` until the block ends; yields its base URL once its heartbeat answers."""
     import httpx
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     owned = path is None
     folder = Path(tempfile.mkdtemp(prefix="chroma-server-")) if path is None else path
-    log = open(folder.parent / f"{folder.name}.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([_chroma_command(), "run", "--path", str(folder), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
+    cmd = [_chroma_command(), "run", "--path", str(folder), "--host", "127.0.0.1", "--port", str(port)]
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"chroma run exited with {proc.returncode}; see {log.name}")
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"chroma run did not answer within {timeout:.0f} s; see {log.name}")
-            time.sleep(0.1)
-        yield url
+        with child_server(cmd, name="chroma run", log_path=folder.parent / f"{folder.name}.log", timeout=timeout,
+                          ready=lambda: httpx.get(f"{url}/api/v2/heartbeat", timeout=2).status_code == 200):
+            yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
         if owned:
             shutil.rmtree(folder, ignore_errors=True)
 

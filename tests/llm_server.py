@@ -7,13 +7,12 @@ passive OpenMP wait policy keep generation steady on a small shared machine (see
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from tests.processes import child_server, free_port
 
 MODEL_ALIAS = "smollm2"
 API_KEY = "sk-test-press-room"
@@ -28,45 +27,21 @@ def model_path() -> Path:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def llama_server(log_dir: Path, *, n_ctx: int = 4096, timeout: float = 120.0) -> Iterator[str]:
     """Start the server on a free port of 127.0.0.1; yields its base URL (``.../v1``); stops it by its PID."""
     import httpx
 
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE", "OMP_NUM_THREADS": "1"}
-    log = (log_dir / "llama-server.log").open("wb")
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path()), "--host", "127.0.0.1",
            "--port", str(port), "--n_ctx", str(n_ctx), "--n_threads", "1", "--n_threads_batch", "1",
            "--model_alias", MODEL_ALIAS, "--api_key", API_KEY, "--verbose", "False"]
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited with {proc.returncode}; see {log.name}")
-            try:
-                r = httpx.get(f"{base}/models", headers={"Authorization": f"Bearer {API_KEY}"}, timeout=2)
-                if r.status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"llama_cpp.server did not start within {timeout:.0f} s; see {log.name}")
-            time.sleep(0.3)
+
+    def ready() -> bool:
+        return httpx.get(f"{base}/models", headers={"Authorization": f"Bearer {API_KEY}"}, timeout=2).status_code == 200
+
+    with child_server(cmd, name="llama_cpp.server", log_path=log_dir / "llama-server.log", ready=ready,
+                      timeout=timeout, env=env, poll=0.3):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-        log.close()

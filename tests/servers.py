@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .conftest import CORPUS, SEED, make_assistant
+from .processes import free_port
 
 # a few bundled releases: enough for answers and filters, quick to embed
 SMALL_CORPUS = [
@@ -25,9 +25,7 @@ def running(app: Any) -> Iterator[str]:
     """Serve ``app`` on a free port of 127.0.0.1 in a thread; yields the base URL."""
     import uvicorn
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
