@@ -78,6 +78,8 @@ class KeywordIndex:
                          "release_id TEXT NOT NULL, content_hash TEXT NOT NULL, source TEXT NOT NULL, "
                          "date_int INTEGER NOT NULL)")
         self._db.execute("CREATE INDEX IF NOT EXISTS keys_release ON keys (release_id, content_hash)")
+        # Document frequencies of the (porter-stemmed) terms, for the re-scorer's term weights.
+        self._db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks, 'row')")
         if self._db.execute("SELECT count(*) FROM keys").fetchone()[0] == 0:  # a file from before the table
             self._db.execute("INSERT OR IGNORE INTO keys SELECT rowid, chunk_id, release_id, content_hash, "
                              "coalesce(source, ''), coalesce(date_int, 0) FROM chunks")
@@ -233,6 +235,29 @@ class KeywordIndex:
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
         return [KeywordRow(r[0], r[1], r[2], float(r[3]), r[4], int(r[5] or 0)) for r in rows]
+
+    def texts(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """chunk id -> (title, text) for the ids held here: what the re-scorer reads of each candidate."""
+        out: dict[str, tuple[str, str]] = {}
+        with self._lock:
+            for i in range(0, len(ids), 500):
+                part = list(ids[i : i + 500])
+                rows = self._db.execute(
+                    "SELECT k.chunk_id, c.title, c.body FROM keys k JOIN chunks c ON c.rowid = k.id "
+                    f"WHERE k.chunk_id IN ({','.join('?' * len(part))})", part).fetchall()
+                out.update((r[0], (r[1] or "", r[2] or "")) for r in rows)
+        return out
+
+    def doc_freqs(self, stems: Sequence[str]) -> tuple[int, dict[str, int]]:
+        """(rows in the index, stem -> rows containing it) for porter-stemmed lower-case terms."""
+        stems = list(dict.fromkeys(stems))[:200]
+        with self._lock:
+            total = int(self._db.execute("SELECT count(*) FROM keys").fetchone()[0])
+            if not stems:
+                return total, {}
+            rows = self._db.execute(
+                f"SELECT term, doc FROM chunks_vocab WHERE term IN ({','.join('?' * len(stems))})", stems).fetchall()
+        return total, {r[0]: int(r[1]) for r in rows}
 
     def close(self) -> None:
         self._db.close()

@@ -145,6 +145,13 @@ def find_dates(question: str, today: dt.date | None = None) -> tuple[tuple[DateR
     return tuple(dict.fromkeys(ranges)), bool(_LATEST.search(question))
 
 
+def without_dates(text: str) -> str:
+    """The text with its date expressions removed: their numbers say when, not what (the date plan does that)."""
+    for pattern in (_FULL_DATE, _MONTH_YEAR, _YEAR):
+        text = pattern.sub(" ", text)
+    return text
+
+
 def is_follow_up(question: str) -> bool:
     """Questions that lean on the conversation: very short ones ('and the CEO?'), and short ones with
     a pronoun or a continuing word ('and when did it start?', 'what about 2021?')."""

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from assistant.embedding import Embedder
 from assistant.errors import BadInput
 from assistant.keyword import KeyRow, KeywordIndex, KeywordRow
 from assistant.query import DateRange, QueryPlan, plan
+from assistant.rerank import Candidate, TreeModel, default_model, features, select
 from assistant.store import ChromaStore, Where
 from assistant.types import Chunk, Hit, date_to_int
 
@@ -77,6 +78,26 @@ def _bound(value: str | None, year_suffix: str) -> int:
     return date_to_int(value)
 
 
+@dataclass
+class _Stage:
+    """What the first stage found: fused ranking and the evidence behind it (``keys`` is None without BM25)."""
+
+    plan: QueryPlan
+    vector: Sequence[float]
+    hits: list[Hit]  # the answer itself when there is no keyword index
+    keys: dict[str, Key] | None = None
+    chunks: dict[str, Chunk] = field(default_factory=dict)
+    ranked: list[str] = field(default_factory=list)
+    scores: dict[str, float] = field(default_factory=dict)
+    reserved: list[list[str]] = field(default_factory=list)
+    named_sources: list[str] = field(default_factory=list)
+    dense_scores: dict[str, float] = field(default_factory=dict)
+    dense_rank: dict[str, int] = field(default_factory=dict)
+    keyword_scores: dict[str, float] = field(default_factory=dict)
+    keyword_rank: dict[str, int] = field(default_factory=dict)
+    part_rank: dict[str, int] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Retrieved:
     """What one retrieval found (``hits``) and computed on the way, so answerers need not redo it."""
@@ -101,18 +122,24 @@ class Tuning:
     part: float = 1.0  # each clause's own ranking, for questions about several pieces of evidence
     part_slots: int = 3  # places in the top k kept for each clause's best passages
     per_release: int = 4  # passages one release may hold in the top k (when others are available)
+    rerank_depth: int = 50  # fused candidates the second stage re-scores
 
 
 class Retriever:
     """Ranks chunks for a query; every answerer and the search API go through here."""
 
     def __init__(self, store: ChromaStore, embedder: Embedder, keyword: KeywordIndex | None = None,
-                 tuning: Tuning | None = None, *, sync_seconds: float = 2.0) -> None:
+                 tuning: Tuning | None = None, *, sync_seconds: float = 2.0,
+                 reranker: TreeModel | None | str = "default") -> None:
         self.store = store
         self.embedder = embedder
         self.keyword = keyword
         self.sync_seconds = sync_seconds
         self.tuning = tuning or Tuning()
+        # The second stage needs the keyword index (texts, term statistics); "default" is the shipped model.
+        self.reranker = default_model() if reranker == "default" else reranker
+        if keyword is None:
+            self.reranker = None
         self._sources: tuple[float, list[str]] = (0.0, [])
 
     def known_sources(self) -> list[str]:
@@ -136,20 +163,65 @@ class Retriever:
     def retrieve(self, query: str, k: int = 10, filters: Filters | None = None, *,
                  vector: Sequence[float] | None = None, history: Sequence[str] = ()) -> Retrieved:
         """``search`` plus what it computed on the way (the plan, the question's vector), for answerers."""
+        stage = self._first_stage(query, k, filters, vector, history)
+        if stage.keys is None:
+            return Retrieved(stage.hits, stage.plan, stage.vector)
+        keys, chunks = stage.keys, stage.chunks
+        if self.reranker is not None and len(stage.ranked) > 1:
+            cands = self._candidates(stage)
+            scored = features(stage.plan, cands, self.keyword.doc_freqs)  # type: ignore[union-attr]
+            picked = select(self.reranker.predict(scored.x), scored.clauses, [c.release_id for c in cands],
+                            [c.source for c in cands], stage.named_sources, k, self.tuning.per_release)
+            top = [cands[i].chunk_id for i in picked]
+            top += [cid for cid in stage.ranked[len(cands):] if cid not in top][: k - len(top)]
+        else:
+            top = _diversify(stage.ranked, keys, k, self.tuning.per_release, stage.named_sources, stage.reserved)
+        chunks.update(self.store.get_chunks([cid for cid in top if cid not in chunks]))
+        top = [cid for cid in top if cid in chunks]  # deleted since it was ranked
+        self._fill_dense_scores(stage.vector, [chunks[c] for c in top], stage.dense_scores)
+        return Retrieved([Hit(chunk=chunks[cid], score=stage.scores[cid], dense_score=stage.dense_scores.get(cid),
+                              keyword_score=stage.keyword_scores.get(cid)) for cid in top], stage.plan, stage.vector)
+
+    def candidates(self, query: str, filters: Filters | None = None, *, history: Sequence[str] = ()
+                   ) -> tuple[QueryPlan, list[Candidate]]:
+        """The candidates the re-scorer sees for ``query``, with their texts (for training it)."""
+        stage = self._first_stage(query, 10, filters, None, history)
+        return stage.plan, self._candidates(stage) if stage.keys is not None else []
+
+    def _candidates(self, stage: _Stage) -> list[Candidate]:
+        assert self.keyword is not None and stage.keys is not None
+        ids = stage.ranked[: self.tuning.rerank_depth]
+        texts = self.keyword.texts(ids)
+        for cid, c in stage.chunks.items():  # fresh writes another process made, not in this index yet
+            texts.setdefault(cid, (c.title, c.text))
+        out = []
+        for rank, cid in enumerate(ids):
+            key = stage.keys[cid]
+            title, text = texts.get(cid, ("", ""))
+            out.append(Candidate(cid, key.release_id, key.source, key.date_int, rank,
+                                 stage.dense_scores.get(cid) if cid in stage.dense_rank else None,
+                                 stage.dense_rank.get(cid), stage.keyword_scores.get(cid),
+                                 stage.keyword_rank.get(cid), stage.part_rank.get(cid), title, text))
+        return out
+
+    def _first_stage(self, query: str, k: int, filters: Filters | None, vector: Sequence[float] | None,
+                     history: Sequence[str]) -> _Stage:
+        """Dense, BM25, source, date and clause rankings fused by reciprocal rank."""
         if self.keyword is not None:  # another process may have changed the shared store
             self.keyword.follow(self.store, self.sync_seconds)
         p = self.plan(query, history)
         part_vectors: Sequence[Sequence[float]] = ()
-        if vector is None:  # one batch for the question and its clauses: one model call, not two
-            batch = self.embedder.embed([p.text, *(part.text for part in p.parts)])
-            vector, part_vectors = batch[0], batch[1:]
-        elif p.parts:
-            part_vectors = self.embedder.embed([part.text for part in p.parts])
-        where = (filters or Filters()).to_where()
         t = self.tuning
+        parts = p.parts if t.part > 0 else ()
+        if vector is None:  # one batch for the question and its clauses: one model call, not two
+            batch = self.embedder.embed([p.text, *(part.text for part in parts)])
+            vector, part_vectors = batch[0], batch[1:]
+        elif parts:
+            part_vectors = self.embedder.embed([part.text for part in parts])
+        where = (filters or Filters()).to_where()
         if self.keyword is None:
             dense_rows = self.store.query(vector, max(t.depth, k), where)
-            return Retrieved([Hit(chunk=c, score=s, dense_score=s) for c, s in dense_rows[:k]], p, vector)
+            return _Stage(p, vector, [Hit(chunk=c, score=s, dense_score=s) for c, s in dense_rows[:k]])
 
         # Rankings work on chunk keys (release, hash, source, date); whole chunks are fetched for the top k only.
         live = self.store.live_hashes()
@@ -185,8 +257,8 @@ class Retriever:
             rankings.append(([row.chunk_id for row in pool if dr.contains(row.date_int)][: t.sub_depth], t.date))
 
         part_rankings: list[list[str]] = []
-        if p.parts:
-            for part, part_vector in zip(p.parts, part_vectors, strict=True):
+        if parts:
+            for part, part_vector in zip(parts, part_vectors, strict=True):
                 sub = replace(where, sources=part.sources) if len(part.sources) == 1 and not where.sources else where
                 rows = dense_search(part_vector, t.sub_depth, sub)
                 for cid, score in rows:
@@ -212,13 +284,15 @@ class Retriever:
             for rank, cid in enumerate(newest):
                 scores[cid] += t.recent / (RRF_K + rank + 1)
         ranked = sorted(scores, key=scores.__getitem__, reverse=True)
-        reserved = [[cid for cid in r if cid in scores][: t.part_slots] for r in part_rankings]
-        top = _diversify(ranked, keys, k, t.per_release, named_sources, reserved)
-        chunks.update(self.store.get_chunks([cid for cid in top if cid not in chunks]))
-        top = [cid for cid in top if cid in chunks]  # deleted since it was ranked
-        self._fill_dense_scores(vector, [chunks[c] for c in top], dense_scores)
-        return Retrieved([Hit(chunk=chunks[cid], score=scores[cid], dense_score=dense_scores.get(cid),
-                              keyword_score=keyword_scores.get(cid)) for cid in top], p, vector)
+        part_rank: dict[str, int] = {}
+        for r in part_rankings:
+            for rank, cid in enumerate(r):
+                part_rank[cid] = min(part_rank.get(cid, rank), rank)
+        return _Stage(p, vector, [], keys=keys, chunks=chunks, ranked=ranked, scores=scores,
+                      reserved=[[cid for cid in r if cid in scores][: t.part_slots] for r in part_rankings],
+                      named_sources=named_sources, dense_scores=dense_scores,
+                      dense_rank={cid: i for i, (cid, _) in enumerate(dense)}, keyword_scores=keyword_scores,
+                      keyword_rank={row.chunk_id: i for i, row in enumerate(pool)}, part_rank=part_rank)
 
     def _learn_keys(self, ids: Sequence[str], keys: dict[str, Key], chunks: dict[str, Chunk]) -> None:
         """Keys of dense hits from the keyword index; the few it lacks yet (another process's fresh

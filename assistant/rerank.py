@@ -1,0 +1,301 @@
+"""Second-stage re-scoring of fused candidates, without a cross-encoder.
+
+No cross-encoder ships offline (../shared/NOTES.md), and the first stage ranks whole chunks: a
+chunk that mentions the question's topic everywhere can outrank the one holding the single
+sentence that answers it. Press questions are written around such sentences ("... the company
+that paid billions to stay the default search engine ..."), so the re-scorer looks inside each
+candidate: how much of the question's rare vocabulary (weighted by IDF) one sentence holds, how
+well each clause of the question is matched by some sentence, shared word pairs, the title;
+beside the first stage's own evidence (fused rank, dense and BM25 scores and ranks, named
+sources and dates, how strongly the candidate's release as a whole was retrieved).
+
+A small gradient-boosted tree ensemble combines them. It was fitted with
+``benchmarks/train_reranker.py`` on the MultiHop-RAG dev split only (chunk contains a gold
+evidence sentence or not), and ships as JSON evaluated here in numpy: serving needs no
+scikit-learn. Every feature is generic (ranks, coverages, counts), none is tied to a corpus,
+an outlet or a question's wording.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import math
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.keyword import _QUERY_STOP
+from assistant.query import QueryPlan, without_dates
+
+if TYPE_CHECKING:
+    import numpy as np
+
+MODEL_PATH = Path(__file__).with_name("rerank_model.json")
+FEATURES = (
+    "rank", "dense", "has_dense", "dense_rank", "bm25", "bm25_rank", "part_rank", "source", "date",
+    "sent1", "sent2", "sent1_gap", "chunk_cover", "chunk_gap", "title_cover", "clause_max", "clause_mean",
+    "bigrams", "release_best", "release_count", "name_sent", "name_chunk", "figure_chunk", "clause_count",
+    "dense_gap", "sent1_rank", "clause_rank",
+)
+COVERAGE_WEIGHT = 3.0  # score (log-odds) one fully covered new clause is worth in ``select``
+ABSENT_RANK = 200  # rank given to a candidate missing from a ranking
+_WORD = re.compile(r"[0-9a-z]+")
+_NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b[A-Z][A-Za-z0-9&'-]+")
+_FIGURE = re.compile(r"\b\d[\d,.]*\b")
+_SENTENCE = re.compile(r"(?<=[.!?\"”])\s+(?=[\"“A-Z0-9])|\n+")
+# Where a question moves from one condition to the next ("..., held an event ..., and is accused of ...").
+_CLAUSE = re.compile(r"\s*[,;:]\s+|\s+(?:and|while|whereas|but|or)\s+|\s+(?:compared (?:to|with)|as opposed to)\s+|"
+                     r"\?\s*", re.I)
+
+
+@functools.cache
+def _stemmer():  # type: ignore[no-untyped-def]
+    from nltk.stem.porter import PorterStemmer
+
+    # The original algorithm is the one SQLite's FTS5 porter tokenizer implements, so stems match its vocabulary.
+    return PorterStemmer(mode=PorterStemmer.ORIGINAL_ALGORITHM)
+
+
+_STEMS: dict[str, str] = {}  # word -> stem; bounded by the vocabulary, cleared if it ever grows past MAX_STEMS
+MAX_STEMS = 500_000
+_CHUNK_TERMS: OrderedDict[tuple[str, int], tuple[list[set[str]], list[str], set[str]]] = OrderedDict()
+MAX_CHUNKS_CACHED = 20_000
+
+
+def stem(word: str) -> str:
+    s = _STEMS.get(word)
+    if s is None:
+        if len(_STEMS) >= MAX_STEMS:
+            _STEMS.clear()
+        s = _STEMS[word] = str(_stemmer().stem(word))
+    return s
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content words: lower case, stop words of questions removed."""
+    stems = _STEMS
+    return [stems.get(w) or stem(w) for w in _WORD.findall(text.lower()) if w not in _QUERY_STOP]
+
+
+def _chunk_terms(chunk_id: str, title: str, text: str) -> tuple[list[set[str]], list[str], set[str]]:
+    """(terms of each sentence, all terms in order, title terms) of a candidate, cached by id and text."""
+    key = (chunk_id, hash((title, text)))
+    hit = _CHUNK_TERMS.get(key)
+    if hit is not None:
+        _CHUNK_TERMS.move_to_end(key)
+        return hit
+    per_sentence = [terms(s) for s in _SENTENCE.split(text)]
+    words = [t for s in per_sentence for t in s]
+    out = ([set(s) for s in per_sentence if s] or [set()], words, set(terms(title)))
+    _CHUNK_TERMS[key] = out
+    if len(_CHUNK_TERMS) > MAX_CHUNKS_CACHED:
+        _CHUNK_TERMS.popitem(last=False)
+    return out
+
+
+@dataclass
+class Candidate:
+    """What the first stage knows of one candidate chunk, and its text."""
+
+    chunk_id: str
+    release_id: str
+    source: str
+    date_int: int
+    rank: int  # in the fused ranking
+    dense: float | None  # cosine with the question, when dense search found it
+    dense_rank: int | None
+    bm25: float | None
+    bm25_rank: int | None
+    part_rank: int | None  # best rank in the rankings of the question's clauses
+    title: str = ""
+    text: str = ""
+
+
+@dataclass
+class Scored:
+    """Features of each candidate, and how well each covers each clause of the question (for selection)."""
+
+    x: np.ndarray  # (candidates, FEATURES)
+    clauses: np.ndarray  # (candidates, clauses): best sentence coverage of each clause
+
+
+def features(plan: QueryPlan, cands: Sequence[Candidate], doc_freqs: Callable[[list[str]], tuple[int, dict[str, int]]]
+             ) -> Scored:
+    """One row of ``FEATURES`` per candidate."""
+    import numpy as np
+
+    text = without_dates(plan.text)
+    qterms = list(dict.fromkeys(terms(text)))
+    total, df = doc_freqs(qterms)
+
+    def idf(t: str) -> float:
+        n = df.get(t, 0)
+        return math.log(1 + (total - n + 0.5) / (n + 0.5))
+
+    weight = {t: idf(t) for t in qterms}
+    qtotal = sum(weight.values()) or 1.0
+    clauses = []
+    for piece in _CLAUSE.split(text):
+        cl = [t for t in dict.fromkeys(terms(piece)) if t in weight]
+        if len(cl) >= 2:
+            clauses.append((cl, sum(weight[t] for t in cl) or 1.0))
+    # Names the question uses (capitalised mid-sentence: companies, people, products) and its figures.
+    names = set(terms(" ".join(_NAME.findall(text)))) - set(terms(" ".join(plan.sources)))
+    figures = set(terms(" ".join(_FIGURE.findall(text))))
+    qpairs = set(zip(qterms, qterms[1:], strict=False))
+    bm25_max = max((c.bm25 for c in cands if c.bm25 is not None), default=0.0) or 1.0
+    release_best: dict[str, int] = {}
+    release_count: dict[str, int] = {}
+    for c in cands:
+        release_best[c.release_id] = min(release_best.get(c.release_id, c.rank), c.rank)
+        release_count[c.release_id] = release_count.get(c.release_id, 0) + 1
+    sources = set(plan.sources)
+
+    rows = []
+    cover = np.zeros((len(cands), len(clauses)))
+    for i, c in enumerate(cands):
+        sentences, words, title_terms = _chunk_terms(c.chunk_id, c.title, c.text)
+        covers = sorted((sum(weight[t] for t in s if t in weight) / qtotal for s in sentences), reverse=True)
+        covers += [0.0, 0.0]
+        held = set(words)
+        chunk_cover = sum(w for t, w in weight.items() if t in held) / qtotal
+        title_cover = sum(w for t, w in weight.items() if t in title_terms) / qtotal
+        clause_scores = [max(sum(weight[t] for t in cl if t in s) / size for s in sentences) for cl, size in clauses]
+        cover[i] = clause_scores
+        pairs = len(qpairs & set(zip(words, words[1:], strict=False)))
+        rows.append([
+            math.log1p(c.rank),
+            c.dense if c.dense is not None else 0.0,
+            float(c.dense is not None),
+            math.log1p(c.dense_rank if c.dense_rank is not None else ABSENT_RANK),
+            (c.bm25 or 0.0) / bm25_max,
+            math.log1p(c.bm25_rank if c.bm25_rank is not None else ABSENT_RANK),
+            math.log1p(c.part_rank if c.part_rank is not None else ABSENT_RANK),
+            float(c.source in sources),
+            float(any(d.contains(c.date_int) for d in plan.dates)),
+            covers[0], covers[1], 0.0, chunk_cover, 0.0, title_cover,
+            max(clause_scores, default=0.0),
+            sum(clause_scores) / len(clause_scores) if clause_scores else 0.0,
+            float(pairs),
+            math.log1p(release_best[c.release_id]),
+            float(release_count[c.release_id]),
+            max((len(names & s) for s in sentences), default=0) / max(1, len(names)),
+            len(names & held) / max(1, len(names)),
+            len(figures & held) / len(figures) if figures else -1.0,
+            float(sum(v >= 0.5 for v in clause_scores)),
+            0.0, 0.0, 0.0,
+        ])
+    x = np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
+    if len(rows):  # where each stands among this question's candidates: the trees see no other row
+        col = FEATURES.index
+        x[:, col("sent1_gap")] = x[:, col("sent1")].max() - x[:, col("sent1")]
+        x[:, col("chunk_gap")] = x[:, col("chunk_cover")].max() - x[:, col("chunk_cover")]
+        x[:, col("dense_gap")] = x[:, col("dense")].max() - x[:, col("dense")]
+        x[:, col("sent1_rank")] = np.log1p(_ranks(x[:, col("sent1")]))
+        x[:, col("clause_rank")] = np.log1p(_ranks(x[:, col("clause_max")]))
+    return Scored(x, cover)
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """0 for the highest value, 1 for the next, ... (ties in candidate order)."""
+    import numpy as np
+
+    return np.argsort(np.argsort(-values, kind="stable"), kind="stable").astype(np.float64)
+
+
+def select(scores: np.ndarray, clauses: np.ndarray, releases: Sequence[str], sources: Sequence[str],
+           named: Sequence[str], k: int, per_release: int, coverage: float = COVERAGE_WEIGHT) -> list[int]:
+    """The k candidates to show, best first: the best of each named source, then greedily the one
+    with the highest score plus ``coverage`` times how much it adds to the clauses covered so far,
+    so that a question with several conditions gets a passage for each, at most ``per_release``
+    passages per release while other releases are available."""
+    import numpy as np
+
+    n = len(scores)
+    chosen: list[int] = []
+    covered = np.zeros(clauses.shape[1])
+    count: dict[str, int] = {}
+
+    def take(i: int) -> None:
+        nonlocal covered
+        chosen.append(i)
+        covered = np.maximum(covered, clauses[i])
+        count[releases[i]] = count.get(releases[i], 0) + 1
+
+    order = np.argsort(-scores, kind="stable")
+    for source in named:
+        best = next((int(i) for i in order if sources[i] == source), None)
+        if best is not None and best not in chosen and len(chosen) < k:
+            take(best)
+    use_cover = clauses.shape[1] >= 2
+    while len(chosen) < min(k, n):
+        gain = np.maximum(clauses - covered, 0).sum(axis=1) if use_cover else 0.0
+        value = scores + coverage * gain
+        value[chosen] = -np.inf
+        capped = [count.get(r, 0) >= per_release for r in releases]
+        open_ = [i for i in range(n) if i not in chosen and not capped[i]]
+        pool = open_ or [i for i in range(n) if i not in chosen]
+        take(max(pool, key=lambda i: value[i]))
+    return sorted(chosen, key=lambda i: -scores[i])
+
+
+class TreeModel:
+    """A boosted tree ensemble (scikit-learn's HistGradientBoosting, exported) evaluated in numpy.
+
+    All trees are walked at once: one step moves every (candidate, tree) pair one level down.
+    """
+
+    def __init__(self, spec: dict) -> None:
+        if tuple(spec["features"]) != FEATURES:
+            raise ValueError("re-scoring model was trained on other features; retrain it with "
+                             "benchmarks/train_reranker.py")
+        import numpy as np
+
+        trees = spec["trees"]
+        size = max(len(t["feature"]) for t in trees)
+
+        def pad(key: str, fill: float, dtype: type) -> np.ndarray:
+            return np.array([t[key] + [fill] * (size - len(t[key])) for t in trees], dtype=dtype)
+
+        self.feature = pad("feature", 0, np.int64)
+        self.threshold = pad("threshold", 0.0, np.float64)
+        self.left = pad("left", 0, np.int64)
+        self.right = pad("right", 0, np.int64)
+        self.value = pad("value", 0.0, np.float64)
+        self.leaf = pad("leaf", 1, np.bool_)
+        self.depth = int(spec["depth"])
+        self.base = float(spec["base"])
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> TreeModel:
+        return cls(json.loads(path.read_text(encoding="utf-8")))
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        n, trees = len(x), len(self.feature)
+        tree = np.broadcast_to(np.arange(trees), (n, trees))
+        row = np.broadcast_to(np.arange(n)[:, None], (n, trees))
+        node = np.zeros((n, trees), dtype=np.int64)
+        for _ in range(self.depth):
+            go_left = x[row, self.feature[tree, node]] <= self.threshold[tree, node]
+            step = np.where(go_left, self.left[tree, node], self.right[tree, node])
+            node = np.where(self.leaf[tree, node], node, step)
+        return self.base + self.value[tree, node].sum(axis=1)
+
+
+@functools.cache
+def default_model() -> TreeModel | None:
+    """The shipped model, or None when its file is missing or stale (retrieval then keeps the fused order)."""
+    if not MODEL_PATH.is_file():
+        return None
+    try:
+        return TreeModel.load()
+    except (ValueError, KeyError) as e:
+        logging.getLogger(__name__).warning("not re-scoring retrieval: %s", e)
+        return None

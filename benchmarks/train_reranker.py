@@ -1,0 +1,136 @@
+"""Fit the second-stage re-scorer (assistant/rerank.py) on the MultiHop-RAG dev split, and check it.
+
+For every answerable dev query the retriever's first stage gives its candidates (the same code
+path as serving); a candidate is positive when it contains a gold evidence sentence. The script
+reports a two-fold cross-validation first (fit on half the queries, retrieve the other half with
+the real ``Retriever``, score with the harness's own ``score_query``), which estimates quality on
+unseen queries, then fits on all dev queries and writes ``assistant/rerank_model.json``.
+
+    .venv/bin/pip install -e '.[bench]'
+    .venv/bin/python benchmarks/train_reranker.py --data-dir data/eval-multihop
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if __package__ in (None, ""):
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.retrieval import (  # noqa: E402
+    DEFAULT_CORPUS,
+    DEFAULT_DATA_DIR,
+    DEFAULT_QUERIES,
+    NULL_TYPE,
+    TOP,
+    aggregate,
+    build_ours,
+    score_query,
+    squash,
+)
+
+PARAMS = {"max_iter": 300, "learning_rate": 0.06, "max_leaf_nodes": 20, "min_samples_leaf": 40,
+          "l2_regularization": 1.0}
+
+
+def collect(a: Any, queries: Sequence[dict[str, Any]]) -> list[tuple[Any, list[bool]]]:
+    """(feature matrix, labels) per query, from the retriever's own first stage."""
+    from assistant.rerank import features
+
+    retriever = a.retriever
+    out = []
+    for i, q in enumerate(queries):
+        plan, cands = retriever.candidates(q["query"])
+        x = features(plan, cands, retriever.keyword.doc_freqs).x
+        gold = [squash(e["fact"]) for e in q["evidence_list"]]
+        out.append((x, [any(g in squash(c.text) for g in gold) for c in cands]))
+        if i % 200 == 0:
+            print(f"features: {i}/{len(queries)}", file=sys.stderr, flush=True)
+    return out
+
+
+def fit(rows: Sequence[tuple[Any, list[bool]]], seed: int) -> Any:
+    import numpy as np
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    x = np.vstack([r[0] for r in rows if len(r[1])])
+    y = np.concatenate([np.array(r[1], dtype=bool) for r in rows if len(r[1])])
+    return HistGradientBoostingClassifier(random_state=seed, **PARAMS).fit(x, y)
+
+
+def export(model: Any) -> dict[str, Any]:
+    """The fitted trees as plain lists, in the form ``assistant.rerank.TreeModel`` reads."""
+    import numpy as np
+
+    from assistant.rerank import FEATURES
+
+    trees, depth = [], 0
+    for (predictor,) in model._predictors:  # one tree per boosting round for a binary classifier
+        nodes = predictor.nodes
+        trees.append({"feature": [int(v) for v in nodes["feature_idx"]],
+                      "threshold": [float(v) for v in nodes["num_threshold"]],
+                      "left": [int(v) for v in nodes["left"]], "right": [int(v) for v in nodes["right"]],
+                      "value": [float(v) for v in nodes["value"]], "leaf": [bool(v) for v in nodes["is_leaf"]]})
+        depth = max(depth, int(nodes["depth"].max()))
+    return {"features": list(FEATURES), "base": float(np.ravel(model._baseline_prediction)[0]), "depth": depth,
+            "trees": trees, "params": PARAMS}
+
+
+def evaluate(a: Any, queries: Sequence[dict[str, Any]], reranker: Any) -> dict[str, float]:
+    retriever = a.retriever
+    retriever.reranker = reranker
+    rows = [score_query([h.chunk.text for h in retriever.search(q["query"], TOP)],
+                        [e["fact"] for e in q["evidence_list"]]) for q in queries]
+    return aggregate(rows)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import numpy as np
+
+    from assistant.rerank import MODEL_PATH, TreeModel
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    ap.add_argument("--queries", type=Path, default=DEFAULT_QUERIES)
+    ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-cv", action="store_true", help="skip the cross-validation")
+    args = ap.parse_args(argv)
+
+    a = build_ours(args.corpus, args.data_dir, args.data_dir / "manifest-ours.json")
+    queries = [q for q in json.loads(args.queries.read_text(encoding="utf-8")) if q["question_type"] != NULL_TYPE]
+    t0 = time.time()
+    rows = collect(a, queries)
+    print(f"features of {len(queries)} queries in {time.time() - t0:.0f} s", file=sys.stderr)
+    report: dict[str, Any] = {"queries": len(queries), "params": PARAMS}
+    if not args.no_cv:
+        folds = [[i for i in range(len(queries)) if i % 2 == f] for f in (0, 1)]
+        for f, test in enumerate(folds):
+            model = TreeModel(export(fit([rows[i] for i in folds[1 - f]], args.seed)))
+            sub = [queries[i] for i in test]
+            report[f"fold{f}"] = {"first_stage": evaluate(a, sub, None), "reranked": evaluate(a, sub, model)}
+        for name in ("first_stage", "reranked"):
+            report[f"cv_{name}"] = {m: (report["fold0"][name][m] + report["fold1"][name][m]) / 2
+                                    for m in report["fold0"][name]}
+            print(name, {m: round(v, 4) for m, v in report[f"cv_{name}"].items()})
+    model = fit(rows, args.seed)
+    spec = export(model)
+    x = np.vstack([r[0] for r in rows[:50] if len(r[1])])
+    ours = TreeModel(spec).predict(x)
+    assert np.allclose(ours, model.decision_function(x), atol=1e-6), "exported trees disagree with scikit-learn"
+    args.out.write_text(json.dumps(spec, separators=(",", ":")) + "\n", encoding="utf-8")
+    print(json.dumps({k: v for k, v in report.items() if k.startswith("cv_")}, indent=1))
+    print(f"wrote {args.out} ({len(spec['trees'])} trees)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
