@@ -63,7 +63,8 @@ def _stemmer():  # type: ignore[no-untyped-def]
 
 _STEMS: dict[str, str] = {}  # word -> stem; bounded by the vocabulary, cleared if it ever grows past MAX_STEMS
 MAX_STEMS = 500_000
-_CHUNK_TERMS: OrderedDict[tuple[str, int], tuple[list[set[str]], list[str], set[str]]] = OrderedDict()
+_Terms = tuple[list[frozenset[str]], frozenset[str], frozenset[tuple[str, str]], frozenset[str]]
+_CHUNK_TERMS: OrderedDict[tuple[str, int], _Terms] = OrderedDict()
 MAX_CHUNKS_CACHED = 20_000
 
 
@@ -82,8 +83,9 @@ def terms(text: str) -> list[str]:
     return [stems.get(w) or stem(w) for w in _WORD.findall(text.lower()) if w not in _QUERY_STOP]
 
 
-def _chunk_terms(chunk_id: str, title: str, text: str) -> tuple[list[set[str]], list[str], set[str]]:
-    """(terms of each sentence, all terms in order, title terms) of a candidate, cached by id and text."""
+def _chunk_terms(chunk_id: str, title: str, text: str) -> _Terms:
+    """(terms of each sentence, of the whole text, its adjacent term pairs, title terms) of a candidate,
+    cached by id and text."""
     key = (chunk_id, hash((title, text)))
     hit = _CHUNK_TERMS.get(key)
     if hit is not None:
@@ -91,7 +93,8 @@ def _chunk_terms(chunk_id: str, title: str, text: str) -> tuple[list[set[str]], 
         return hit
     per_sentence = [terms(s) for s in _SENTENCE.split(text)]
     words = [t for s in per_sentence for t in s]
-    out = ([set(s) for s in per_sentence if s] or [set()], words, set(terms(title)))
+    out = ([frozenset(s) for s in per_sentence if s] or [frozenset()], frozenset(words),
+           frozenset(zip(words, words[1:], strict=False)), frozenset(terms(title)))
     _CHUNK_TERMS[key] = out
     if len(_CHUNK_TERMS) > MAX_CHUNKS_CACHED:
         _CHUNK_TERMS.popitem(last=False)
@@ -141,9 +144,10 @@ def features(plan: QueryPlan, cands: Sequence[Candidate], doc_freqs: Callable[[l
     qtotal = sum(weight.values()) or 1.0
     clauses = []
     for piece in _CLAUSE.split(text):
-        cl = [t for t in dict.fromkeys(terms(piece)) if t in weight]
+        cl = {t for t in terms(piece) if t in weight}
         if len(cl) >= 2:
             clauses.append((cl, sum(weight[t] for t in cl) or 1.0))
+    asked = frozenset(weight)
     # Names the question uses (capitalised mid-sentence: companies, people, products) and its figures.
     names = set(terms(" ".join(_NAME.findall(text)))) - set(terms(" ".join(plan.sources)))
     figures = set(terms(" ".join(_FIGURE.findall(text))))
@@ -159,15 +163,15 @@ def features(plan: QueryPlan, cands: Sequence[Candidate], doc_freqs: Callable[[l
     rows = []
     cover = np.zeros((len(cands), len(clauses)))
     for i, c in enumerate(cands):
-        sentences, words, title_terms = _chunk_terms(c.chunk_id, c.title, c.text)
-        covers = sorted((sum(weight[t] for t in s if t in weight) / qtotal for s in sentences), reverse=True)
+        sentences, held, held_pairs, title_terms = _chunk_terms(c.chunk_id, c.title, c.text)
+        found = [s & asked for s in sentences]  # the question's terms in each sentence: a few at most
+        covers = sorted((sum(weight[t] for t in f) / qtotal for f in found), reverse=True)
         covers += [0.0, 0.0]
-        held = set(words)
-        chunk_cover = sum(w for t, w in weight.items() if t in held) / qtotal
-        title_cover = sum(w for t, w in weight.items() if t in title_terms) / qtotal
-        clause_scores = [max(sum(weight[t] for t in cl if t in s) / size for s in sentences) for cl, size in clauses]
+        chunk_cover = sum(weight[t] for t in held & asked) / qtotal
+        title_cover = sum(weight[t] for t in title_terms & asked) / qtotal
+        clause_scores = [max(sum(weight[t] for t in f if t in cl) / size for f in found) for cl, size in clauses]
         cover[i] = clause_scores
-        pairs = len(qpairs & set(zip(words, words[1:], strict=False)))
+        pairs = len(qpairs & held_pairs)
         rows.append([
             math.log1p(c.rank),
             c.dense if c.dense is not None else 0.0,
@@ -190,7 +194,8 @@ def features(plan: QueryPlan, cands: Sequence[Candidate], doc_freqs: Callable[[l
             float(sum(v >= 0.5 for v in clause_scores)),
             0.0, 0.0, 0.0,
         ])
-    x = np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
+    # Rounded: sums over sets run in hash order, which varies between processes; ranks must not.
+    x = np.round(np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES)), 9)
     if len(rows):  # where each stands among this question's candidates: the trees see no other row
         col = FEATURES.index
         x[:, col("sent1_gap")] = x[:, col("sent1")].max() - x[:, col("sent1")]
@@ -198,7 +203,7 @@ def features(plan: QueryPlan, cands: Sequence[Candidate], doc_freqs: Callable[[l
         x[:, col("dense_gap")] = x[:, col("dense")].max() - x[:, col("dense")]
         x[:, col("sent1_rank")] = np.log1p(_ranks(x[:, col("sent1")]))
         x[:, col("clause_rank")] = np.log1p(_ranks(x[:, col("clause_max")]))
-    return Scored(x, cover)
+    return Scored(x, np.round(cover, 9))
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:
@@ -247,7 +252,8 @@ def select(scores: np.ndarray, clauses: np.ndarray, releases: Sequence[str], sou
 class TreeModel:
     """A boosted tree ensemble (scikit-learn's HistGradientBoosting, exported) evaluated in numpy.
 
-    All trees are walked at once: one step moves every (candidate, tree) pair one level down.
+    The trees' nodes sit in flat arrays, and every (candidate, tree) pair is walked at once: one step
+    moves each pair one level down. A leaf points to itself, so pairs that arrived simply stay.
     """
 
     def __init__(self, spec: dict) -> None:
@@ -256,18 +262,27 @@ class TreeModel:
                              "benchmarks/train_reranker.py")
         import numpy as np
 
-        trees = spec["trees"]
-        size = max(len(t["feature"]) for t in trees)
-
-        def pad(key: str, fill: float, dtype: type) -> np.ndarray:
-            return np.array([t[key] + [fill] * (size - len(t[key])) for t in trees], dtype=dtype)
-
-        self.feature = pad("feature", 0, np.int64)
-        self.threshold = pad("threshold", 0.0, np.float64)
-        self.left = pad("left", 0, np.int64)
-        self.right = pad("right", 0, np.int64)
-        self.value = pad("value", 0.0, np.float64)
-        self.leaf = pad("leaf", 1, np.bool_)
+        feature: list[int] = []
+        threshold: list[float] = []
+        left: list[int] = []
+        right: list[int] = []
+        value: list[float] = []
+        roots: list[int] = []
+        for t in spec["trees"]:
+            base = len(feature)
+            roots.append(base)
+            for i, is_leaf in enumerate(t["leaf"]):
+                feature.append(0 if is_leaf else int(t["feature"][i]))
+                threshold.append(0.0 if is_leaf else float(t["threshold"][i]))
+                left.append(base + i if is_leaf else base + int(t["left"][i]))
+                right.append(base + i if is_leaf else base + int(t["right"][i]))
+                value.append(float(t["value"][i]) if is_leaf else 0.0)
+        self.feature = np.array(feature, dtype=np.intp)
+        self.threshold = np.array(threshold, dtype=np.float64)
+        self.left = np.array(left, dtype=np.intp)
+        self.right = np.array(right, dtype=np.intp)
+        self.value = np.array(value, dtype=np.float64)
+        self.roots = np.array(roots, dtype=np.intp)
         self.depth = int(spec["depth"])
         self.base = float(spec["base"])
 
@@ -278,15 +293,14 @@ class TreeModel:
     def predict(self, x: np.ndarray) -> np.ndarray:
         import numpy as np
 
-        n, trees = len(x), len(self.feature)
-        tree = np.broadcast_to(np.arange(trees), (n, trees))
-        row = np.broadcast_to(np.arange(n)[:, None], (n, trees))
-        node = np.zeros((n, trees), dtype=np.int64)
+        n, width = x.shape
+        flat = np.ascontiguousarray(x, dtype=np.float64).ravel()
+        offset = (np.arange(n, dtype=np.intp) * width)[:, None]
+        node = np.broadcast_to(self.roots, (n, len(self.roots))).copy()
         for _ in range(self.depth):
-            go_left = x[row, self.feature[tree, node]] <= self.threshold[tree, node]
-            step = np.where(go_left, self.left[tree, node], self.right[tree, node])
-            node = np.where(self.leaf[tree, node], node, step)
-        return self.base + self.value[tree, node].sum(axis=1)
+            go_left = flat[offset + self.feature[node]] <= self.threshold[node]
+            node = np.where(go_left, self.left[node], self.right[node])
+        return self.base + self.value[node].sum(axis=1)
 
 
 @functools.cache
