@@ -4,7 +4,8 @@ For every answerable dev query the retriever's first stage gives its candidates 
 path as serving); a candidate is positive when it contains a gold evidence sentence. The script
 reports a two-fold cross-validation first (fit on half the queries, retrieve the other half with
 the real ``Retriever``, score with the harness's own ``score_query``), which estimates quality on
-unseen queries, then fits on all dev queries and writes ``assistant/rerank_model.json``.
+unseen queries, then fits on all dev queries and writes ``assistant/rerank_model.json``. Run
+``benchmarks/retrieval.py`` afterwards: its dev figures should stay within 0.02 of the cross-validated ones.
 
     .venv/bin/pip install -e '.[bench]'
     .venv/bin/python benchmarks/train_reranker.py --data-dir data/eval-multihop
@@ -36,7 +37,11 @@ from benchmarks.retrieval import (  # noqa: E402
     squash,
 )
 
-PARAMS = {"max_iter": 300, "learning_rate": 0.06, "max_leaf_nodes": 20, "min_samples_leaf": 40,
+# Capacity is kept small on purpose. Dev queries repeat facts and phrasings, so a bigger model learns the dev
+# questions themselves: 300 trees of 20 leaves scored evidence recall 0.838 on the dev queries it was fitted on
+# against 0.755 in cross-validation. These settings keep that gap under 0.02 (0.749 against 0.735), so that
+# dev figures say what unseen questions of the same kind will get.
+PARAMS = {"max_iter": 100, "learning_rate": 0.06, "max_leaf_nodes": 8, "min_samples_leaf": 100,
           "l2_regularization": 1.0}
 
 
