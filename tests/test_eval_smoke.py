@@ -108,3 +108,6 @@ def test_smoke_run_quality_has_not_collapsed() -> None:
     assert ours["fact_coverage"] >= 0.9
     assert ours["answerable_wrongly_declined"] <= 0.5
     assert result["baseline_bm25"]["hits@10"] >= 0.5
+    # The point of hybrid retrieval and re-scoring: more of the evidence than keywords alone find
+    # (0.75 against 0.53 on this subset today, and 0.75 against 0.60 on the full dev split).
+    assert ours["evidence_recall@10"] > result["baseline_bm25"]["evidence_recall@10"]
