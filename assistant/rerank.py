@@ -63,7 +63,9 @@ def _stemmer():  # type: ignore[no-untyped-def]
 
 _STEMS: dict[str, str] = {}  # word -> stem; bounded by the vocabulary, cleared if it ever grows past MAX_STEMS
 MAX_STEMS = 500_000
-_Terms = tuple[list[frozenset[str]], frozenset[str], frozenset[tuple[str, str]], frozenset[str]]
+# A candidate's terms in order, where each sentence ends among them, and its title's terms: tuples of shared
+# stem strings, about 2 KB a chunk, so the cache stays near 40 MB when full.
+_Terms = tuple[tuple[str, ...], tuple[int, ...], tuple[str, ...]]
 _CHUNK_TERMS: OrderedDict[tuple[str, int], _Terms] = OrderedDict()
 MAX_CHUNKS_CACHED = 20_000
 
@@ -84,17 +86,20 @@ def terms(text: str) -> list[str]:
 
 
 def _chunk_terms(chunk_id: str, title: str, text: str) -> _Terms:
-    """(terms of each sentence, of the whole text, its adjacent term pairs, title terms) of a candidate,
-    cached by id and text."""
+    """(terms in order, the end of each sentence among them, title terms) of a candidate, cached by id and text."""
     key = (chunk_id, hash((title, text)))
     hit = _CHUNK_TERMS.get(key)
     if hit is not None:
         _CHUNK_TERMS.move_to_end(key)
         return hit
-    per_sentence = [terms(s) for s in _SENTENCE.split(text)]
-    words = [t for s in per_sentence for t in s]
-    out = ([frozenset(s) for s in per_sentence if s] or [frozenset()], frozenset(words),
-           frozenset(zip(words, words[1:], strict=False)), frozenset(terms(title)))
+    words: list[str] = []
+    ends: list[int] = []
+    for sentence in _SENTENCE.split(text):
+        found = terms(sentence)
+        if found:
+            words += found
+            ends.append(len(words))
+    out = (tuple(words), tuple(ends), tuple(terms(title)))
     _CHUNK_TERMS[key] = out
     if len(_CHUNK_TERMS) > MAX_CHUNKS_CACHED:
         _CHUNK_TERMS.popitem(last=False)
@@ -163,15 +168,17 @@ def features(plan: QueryPlan, cands: Sequence[Candidate], doc_freqs: Callable[[l
     rows = []
     cover = np.zeros((len(cands), len(clauses)))
     for i, c in enumerate(cands):
-        sentences, held, held_pairs, title_terms = _chunk_terms(c.chunk_id, c.title, c.text)
-        found = [s & asked for s in sentences]  # the question's terms in each sentence: a few at most
+        words, ends, title_terms = _chunk_terms(c.chunk_id, c.title, c.text)
+        # the question's terms in each sentence (a few at most), and in the whole passage
+        found = [asked.intersection(words[a:b]) for a, b in zip((0, *ends), ends, strict=False)] or [frozenset()]
+        held = frozenset().union(*found)
         covers = sorted((sum(weight[t] for t in f) / qtotal for f in found), reverse=True)
         covers += [0.0, 0.0]
-        chunk_cover = sum(weight[t] for t in held & asked) / qtotal
-        title_cover = sum(weight[t] for t in title_terms & asked) / qtotal
+        chunk_cover = sum(weight[t] for t in held) / qtotal
+        title_cover = sum(weight[t] for t in asked.intersection(title_terms)) / qtotal
         clause_scores = [max(sum(weight[t] for t in f if t in cl) / size for f in found) for cl, size in clauses]
         cover[i] = clause_scores
-        pairs = len(qpairs & held_pairs)
+        pairs = len({p for p in zip(words, words[1:], strict=False) if p[0] in asked and p in qpairs})
         rows.append([
             math.log1p(c.rank),
             c.dense if c.dense is not None else 0.0,
@@ -188,7 +195,7 @@ def features(plan: QueryPlan, cands: Sequence[Candidate], doc_freqs: Callable[[l
             float(pairs),
             math.log1p(release_best[c.release_id]),
             float(release_count[c.release_id]),
-            max((len(names & s) for s in sentences), default=0) / max(1, len(names)),
+            max(len(names & f) for f in found) / max(1, len(names)),
             len(names & held) / max(1, len(names)),
             len(figures & held) / len(figures) if figures else -1.0,
             float(sum(v >= 0.5 for v in clause_scores)),
