@@ -171,8 +171,9 @@ class Retriever:
         if self.reranker is not None and len(stage.ranked) > 1:
             cands = self._candidates(stage)
             scored = features(stage.plan, cands, self.keyword.doc_freqs)  # type: ignore[union-attr]
+            groups = [[i for i, c in enumerate(cands) if c.source == s] for s in stage.named_sources]
             picked = select(self.reranker.predict(scored.x), scored.clauses, [c.release_id for c in cands],
-                            [c.source for c in cands], stage.named_sources, k, self.tuning.per_release)
+                            groups, k, self.tuning.per_release)
             top = [cands[i].chunk_id for i in picked]
             top += [cid for cid in stage.ranked[len(cands):] if cid not in top][: k - len(top)]
         else:

@@ -81,12 +81,19 @@ def test_exported_trees_score_like_scikit_learn() -> None:
 def test_selection_covers_each_clause_and_caps_releases() -> None:
     scores = np.array([3.0, 2.9, 2.8, 1.0, 0.5])
     clauses = np.array([[1, 0], [1, 0], [1, 0], [0, 1], [0, 0]], dtype=float)
-    picked = select(scores, clauses, ["r1", "r1", "r2", "r3", "r4"], ["", "", "", "", "Ledger"], (), 2, 4)
+    picked = select(scores, clauses, ["r1", "r1", "r2", "r3", "r4"], [], 2, 4)
     assert set(picked) == {0, 3}  # the second clause's passage beats a third passage for the first one
-    picked = select(scores, clauses, ["r1", "r1", "r1", "r3", "r4"], [""] * 5, (), 4, 2, coverage=0.0)
+    picked = select(scores, clauses, ["r1", "r1", "r1", "r3", "r4"], [], 4, 2, coverage=0.0)
     assert picked == [0, 1, 3, 4]  # at most two from r1 while others are available
-    picked = select(scores, clauses, ["r1", "r2", "r3", "r4", "r5"], ["", "", "", "", "Ledger"], ["Ledger"], 2, 4)
-    assert 4 in picked  # the named source's best passage has a place
+
+
+def test_selection_keeps_places_for_what_the_question_names() -> None:
+    scores = np.array([3.0, 2.9, 2.8, 2.7, 0.5, 0.4])
+    clauses = np.zeros((6, 0))
+    releases = ["r0", "r1", "r2", "r3", "r4", "r5"]
+    assert 4 in select(scores, clauses, releases, [[4]], 2, 4)  # the named source's best passage has a place
+    picked = select(scores, clauses, releases, [[0, 1, 2], [4, 5]], 4, 4, quota=2)
+    assert set(picked) == {0, 1, 4, 5}  # two each, taking turns, before the higher-scored third of the first
 
 
 def test_the_shipped_model_loads() -> None:
