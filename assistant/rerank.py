@@ -40,7 +40,7 @@ FEATURES = (
     "rank", "dense", "has_dense", "dense_rank", "bm25", "bm25_rank", "part_rank", "source", "date",
     "sent1", "sent2", "sent1_gap", "chunk_cover", "chunk_gap", "title_cover", "clause_max", "clause_mean",
     "bigrams", "release_best", "release_count", "name_sent", "name_chunk", "figure_chunk", "clause_count",
-    "dense_gap", "sent1_rank", "clause_rank",
+    "dense_gap", "sent1_rank", "clause_rank", "sent1_local", "clause_local",
 )
 COVERAGE_WEIGHT = 3.0  # score (log-odds) one fully covered new clause is worth in ``select``
 # Places in the top k kept for each named source's best passages (2 or 3, or named dates as groups too,
@@ -168,13 +168,26 @@ def features(plan: QueryPlan, cands: Sequence[Candidate], doc_freqs: Callable[[l
         release_count[c.release_id] = release_count.get(c.release_id, 0) + 1
     sources = set(plan.sources)
 
-    rows = []
-    cover = np.zeros((len(cands), len(clauses)))
-    for i, c in enumerate(cands):
+    seen = []
+    for c in cands:
         words, ends, title_terms = _chunk_terms(c.chunk_id, c.title, c.text)
         # the question's terms in each sentence (a few at most), and in the whole passage
         found = [asked.intersection(words[a:b]) for a, b in zip((0, *ends), ends, strict=False)] or [frozenset()]
-        held = frozenset().union(*found)
+        seen.append((words, title_terms, found, frozenset().union(*found)))
+    # The same terms weighted by how rare they are among these candidates: a name every candidate holds
+    # (the company all of them are about) says nothing about which one answers.
+    in_cands: dict[str, int] = {}
+    for *_, held in seen:
+        for t in held:
+            in_cands[t] = in_cands.get(t, 0) + 1
+    local = {t: w * math.log(1 + len(cands) / (1 + in_cands.get(t, 0))) for t, w in weight.items()}
+    ltotal = sum(local.values()) or 1.0
+    lclauses = [(cl, sum(local[t] for t in cl) or 1.0) for cl, _ in clauses]
+
+    rows = []
+    cover = np.zeros((len(cands), len(clauses)))
+    for i, c in enumerate(cands):
+        words, title_terms, found, held = seen[i]
         covers = sorted((sum(weight[t] for t in f) / qtotal for f in found), reverse=True)
         covers += [0.0, 0.0]
         chunk_cover = sum(weight[t] for t in held) / qtotal
@@ -203,6 +216,8 @@ def features(plan: QueryPlan, cands: Sequence[Candidate], doc_freqs: Callable[[l
             len(figures & held) / len(figures) if figures else -1.0,
             float(sum(v >= 0.5 for v in clause_scores)),
             0.0, 0.0, 0.0,
+            max(sum(local[t] for t in f) for f in found) / ltotal,
+            max((max(sum(local[t] for t in f if t in cl) / size for f in found) for cl, size in lclauses), default=0.0),
         ])
     # Rounded: sums over sets run in hash order, which varies between processes; ranks must not.
     x = np.round(np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES)), 9)
