@@ -23,6 +23,7 @@ import json
 import logging
 import math
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -71,6 +72,7 @@ MAX_STEMS = 500_000
 _Terms = tuple[tuple[str, ...], tuple[int, ...], tuple[str, ...]]
 _CHUNK_TERMS: OrderedDict[tuple[str, int], _Terms] = OrderedDict()
 MAX_CHUNKS_CACHED = 20_000
+_CACHE_LOCK = threading.Lock()
 
 
 def stem(word: str) -> str:
@@ -91,10 +93,11 @@ def terms(text: str) -> list[str]:
 def _chunk_terms(chunk_id: str, title: str, text: str) -> _Terms:
     """(terms in order, the end of each sentence among them, title terms) of a candidate, cached by id and text."""
     key = (chunk_id, hash((title, text)))
-    hit = _CHUNK_TERMS.get(key)
-    if hit is not None:
-        _CHUNK_TERMS.move_to_end(key)
-        return hit
+    with _CACHE_LOCK:  # requests run in threads; an eviction between get and move_to_end would raise
+        hit = _CHUNK_TERMS.get(key)
+        if hit is not None:
+            _CHUNK_TERMS.move_to_end(key)
+            return hit
     words: list[str] = []
     ends: list[int] = []
     for sentence in _SENTENCE.split(text):
@@ -103,9 +106,10 @@ def _chunk_terms(chunk_id: str, title: str, text: str) -> _Terms:
             words += found
             ends.append(len(words))
     out = (tuple(words), tuple(ends), tuple(terms(title)))
-    _CHUNK_TERMS[key] = out
-    if len(_CHUNK_TERMS) > MAX_CHUNKS_CACHED:
-        _CHUNK_TERMS.popitem(last=False)
+    with _CACHE_LOCK:
+        _CHUNK_TERMS[key] = out
+        if len(_CHUNK_TERMS) > MAX_CHUNKS_CACHED:
+            _CHUNK_TERMS.popitem(last=False)
     return out
 
 

@@ -142,3 +142,28 @@ def test_a_plan_from_a_question_feeds_the_features() -> None:
     p = plan("What did Orbitel announce on March 2, 2023?")
     x = features(p, [_cand("a", "Orbitel announced a tower deal.")], _df).x
     assert x.shape == (1, len(FEATURES)) and x[0, FEATURES.index("name_sent")] == 1.0
+
+
+def test_the_term_cache_is_safe_under_threads_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from assistant import rerank
+
+    monkeypatch.setattr(rerank, "MAX_CHUNKS_CACHED", 8)
+    errors: list[BaseException] = []
+
+    def work(seed: int) -> None:
+        try:
+            for i in range(3000):
+                n = (i * 7 + seed) % 20
+                words, ends, _ = rerank._chunk_terms(f"c{n}", "", f"Orbitel signed deal number {n}. It was big.")
+                assert words[-1] == "big" and len(ends) == 2
+        except BaseException as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(rerank._CHUNK_TERMS) <= 8
