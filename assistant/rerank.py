@@ -108,7 +108,7 @@ def _chunk_terms(chunk_id: str, title: str, text: str) -> _Terms:
     out = (tuple(words), tuple(ends), tuple(terms(title)))
     with _CACHE_LOCK:
         _CHUNK_TERMS[key] = out
-        if len(_CHUNK_TERMS) > MAX_CHUNKS_CACHED:
+        while len(_CHUNK_TERMS) > MAX_CHUNKS_CACHED:
             _CHUNK_TERMS.popitem(last=False)
     return out
 

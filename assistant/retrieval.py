@@ -14,6 +14,7 @@ one article.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -172,16 +173,20 @@ class Retriever:
             cands = self._candidates(stage)
             scored = features(stage.plan, cands, self.keyword.doc_freqs)  # type: ignore[union-attr]
             groups = [[i for i, c in enumerate(cands) if c.source == s] for s in stage.named_sources]
-            picked = select(self.reranker.predict(scored.x), scored.clauses, [c.release_id for c in cands],
-                            groups, k, self.tuning.per_release)
+            logits = self.reranker.predict(scored.x)
+            picked = select(logits, scored.clauses, [c.release_id for c in cands], groups, k, self.tuning.per_release)
             top = [cands[i].chunk_id for i in picked]
+            # A hit's score is then the re-scorer's probability that it holds evidence (so it falls with rank);
+            # the rare fill-ins from beyond the candidates get 0.
+            scores = {cands[i].chunk_id: 1 / (1 + math.exp(-float(logits[i]))) for i in picked}
             top += [cid for cid in stage.ranked[len(cands):] if cid not in top][: k - len(top)]
         else:
             top = _diversify(stage.ranked, keys, k, self.tuning.per_release, stage.named_sources, stage.reserved)
+            scores = stage.scores
         chunks.update(self.store.get_chunks([cid for cid in top if cid not in chunks]))
         top = [cid for cid in top if cid in chunks]  # deleted since it was ranked
         self._fill_dense_scores(stage.vector, [chunks[c] for c in top], stage.dense_scores)
-        return Retrieved([Hit(chunk=chunks[cid], score=stage.scores[cid], dense_score=stage.dense_scores.get(cid),
+        return Retrieved([Hit(chunk=chunks[cid], score=scores.get(cid, 0.0), dense_score=stage.dense_scores.get(cid),
                               keyword_score=stage.keyword_scores.get(cid)) for cid in top], stage.plan, stage.vector)
 
     def candidates(self, query: str, filters: Filters | None = None, *, history: Sequence[str] = ()

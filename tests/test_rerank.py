@@ -146,10 +146,12 @@ def test_a_plan_from_a_question_feeds_the_features() -> None:
 
 def test_the_term_cache_is_safe_under_threads_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
+    from collections import OrderedDict
 
     from assistant import rerank
 
     monkeypatch.setattr(rerank, "MAX_CHUNKS_CACHED", 8)
+    monkeypatch.setattr(rerank, "_CHUNK_TERMS", OrderedDict())
     errors: list[BaseException] = []
 
     def work(seed: int) -> None:
