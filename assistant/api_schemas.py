@@ -83,7 +83,8 @@ class AnswerOut(_Open):
 
 
 class SearchHit(_Open):
-    score: float
+    score: float = Field(description="Higher is better, falling with rank: the re-scorer's probability (0-1) that the "
+                                     "passage holds evidence for the query")
     chunk_id: str
     release_id: str
     title: str
