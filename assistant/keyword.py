@@ -177,15 +177,18 @@ class KeywordIndex:
 
     def lookup(self, ids: Sequence[str]) -> dict[str, KeyRow]:
         """What ranking needs to know of each chunk (release, hash, source, date), for the ids held here."""
-        out: dict[str, KeyRow] = {}
+        rows = self._by_chunk_ids("SELECT chunk_id, release_id, content_hash, source, date_int FROM keys k", ids)
+        return {r[0]: KeyRow(r[0], r[1], r[2], r[3], int(r[4])) for r in rows}
+
+    def _by_chunk_ids(self, select: str, ids: Sequence[str]) -> list[tuple]:
+        """Rows of ``select`` (its keys table aliased ``k``) for the given chunk ids, 500 ids per statement."""
+        rows: list[tuple] = []
         with self._lock:
             for i in range(0, len(ids), 500):
                 part = list(ids[i : i + 500])
-                rows = self._db.execute(
-                    "SELECT chunk_id, release_id, content_hash, source, date_int FROM keys "
-                    f"WHERE chunk_id IN ({','.join('?' * len(part))})", part).fetchall()
-                out.update((r[0], KeyRow(r[0], r[1], r[2], r[3], int(r[4]))) for r in rows)
-        return out
+                rows += self._db.execute(f"{select} WHERE k.chunk_id IN ({','.join('?' * len(part))})",
+                                         part).fetchall()
+        return rows
 
     def delete_chunks(self, ids: Sequence[str]) -> None:
         with self._lock, self._db:
@@ -238,15 +241,8 @@ class KeywordIndex:
 
     def texts(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
         """chunk id -> (title, text) for the ids held here: what the re-scorer reads of each candidate."""
-        out: dict[str, tuple[str, str]] = {}
-        with self._lock:
-            for i in range(0, len(ids), 500):
-                part = list(ids[i : i + 500])
-                rows = self._db.execute(
-                    "SELECT k.chunk_id, c.title, c.body FROM keys k JOIN chunks c ON c.rowid = k.id "
-                    f"WHERE k.chunk_id IN ({','.join('?' * len(part))})", part).fetchall()
-                out.update((r[0], (r[1] or "", r[2] or "")) for r in rows)
-        return out
+        rows = self._by_chunk_ids("SELECT k.chunk_id, c.title, c.body FROM keys k JOIN chunks c ON c.rowid = k.id", ids)
+        return {r[0]: (r[1] or "", r[2] or "") for r in rows}
 
     def doc_freqs(self, stems: Sequence[str]) -> tuple[int, dict[str, int]]:
         """(rows in the index, stem -> rows containing it) for porter-stemmed lower-case terms."""

@@ -141,7 +141,7 @@ class Scored:
 
 def features(plan: QueryPlan, cands: Sequence[Candidate], doc_freqs: Callable[[list[str]], tuple[int, dict[str, int]]]
              ) -> Scored:
-    """One row of ``FEATURES`` per candidate."""
+    """One row of ``FEATURES`` per candidate, and each candidate's coverage of each clause of the question."""
     import numpy as np
 
     text = without_dates(plan.text)

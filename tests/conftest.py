@@ -46,6 +46,16 @@ def embedder():  # type: ignore[no-untyped-def]
                            threads=s.threads, cache_dir=s.onnx_cache_dir)
 
 
+def make_news(data_dir: Path, embedder, stories, prefix: str):  # type: ignore[no-untyped-def]
+    """An Assistant holding ``stories`` ((source, date, title, body) tuples) as releases ``<prefix>-<i>``."""
+    from assistant.types import Release
+
+    a = make_assistant(data_dir, embedder)
+    a.index_releases(Release(id=f"{prefix}-{i}", title=t, text=body, date=d, source=s)
+                     for i, (s, d, t, body) in enumerate(stories))
+    return a
+
+
 def make_assistant(data_dir: Path, embedder=None, **overrides):  # type: ignore[no-untyped-def]
     """An Assistant on ``data_dir`` that shares the session's loaded model.
 

@@ -8,9 +8,8 @@ import pytest
 
 from assistant.query import QueryPlan, plan, without_dates
 from assistant.rerank import FEATURES, Candidate, TreeModel, default_model, features, select, terms
-from assistant.types import Release
 
-from .conftest import make_assistant
+from .conftest import make_news
 
 
 def _cand(cid: str, text: str, rank: int = 0, release: str = "", source: str = "") -> Candidate:
@@ -116,10 +115,7 @@ STORIES = [
 
 @pytest.fixture(scope="module")
 def towns(tmp_path_factory: pytest.TempPathFactory, embedder):  # type: ignore[no-untyped-def]
-    a = make_assistant(tmp_path_factory.mktemp("towns"), embedder)
-    a.index_releases(Release(id=f"town-{i}", title=t, text=body, date=d, source=s)
-                     for i, (s, d, t, body) in enumerate(STORIES))
-    return a
+    return make_news(tmp_path_factory.mktemp("towns"), embedder, STORIES, "town")
 
 
 def test_rescoring_finds_the_passage_that_states_the_fact(towns) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ import pytest
 from assistant.retrieval import Filters
 from assistant.types import Release
 
-from .conftest import make_assistant
+from .conftest import make_assistant, make_news
 
 STORIES = [
     ("Harbor Times", "2023-03-02", "Bridge reopens after repairs",
@@ -29,10 +29,7 @@ STORIES = [
 
 @pytest.fixture(scope="module")
 def news(tmp_path_factory: pytest.TempPathFactory, embedder):  # type: ignore[no-untyped-def]
-    a = make_assistant(tmp_path_factory.mktemp("news"), embedder)
-    a.index_releases(Release(id=f"story-{i}", title=t, text=body, date=d, source=s)
-                     for i, (s, d, t, body) in enumerate(STORIES))
-    return a
+    return make_news(tmp_path_factory.mktemp("news"), embedder, STORIES, "story")
 
 
 def test_each_named_source_is_covered_at_the_top(news) -> None:  # type: ignore[no-untyped-def]
