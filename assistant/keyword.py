@@ -30,8 +30,8 @@ from assistant.store import ChromaStore, Where
 from assistant.types import Chunk, date_to_int
 
 _WORD = re.compile(r"[0-9A-Za-z\u00C0-\uFFFF]+")
-# Questions are full of words that say nothing about which release answers them.
-_QUERY_STOP = frozenset(
+# Questions are full of words that say nothing about which release answers them (the re-scorer drops them too).
+QUERY_STOP = frozenset(
     """a an the and or but if of at by for with about to from in on is are was were be been being has have
     had do does did what which who whom whose when where why how that this these those it its as than then
     there their they them he she his her we our you your i me my not no yes can could would should will
@@ -87,6 +87,7 @@ class KeywordIndex:
         self._db.commit()
         self._sync_lock = threading.Lock()
         self._checked = float("-inf")
+        self._rows: int | None = None  # cached row count for doc_freqs; None after any write
 
     # ---- following the vector store ----------------------------------------------------------
     def _state(self, key: str) -> str | None:
@@ -145,6 +146,7 @@ class KeywordIndex:
             for c in chunks
         ]
         with self._lock, self._db:
+            self._rows = None
             self._drop("chunk_id = ?", [(r[3],) for r in rows])
             for r in rows:
                 rowid = self._db.execute(
@@ -156,6 +158,7 @@ class KeywordIndex:
 
     def _drop(self, condition: str, params: Sequence[Sequence[object]]) -> None:
         """Delete the rows whose keys match ``condition`` (once per parameter tuple); call inside a transaction."""
+        self._rows = None
         for p in params:
             ids = [(r[0],) for r in self._db.execute(f"SELECT id FROM keys WHERE {condition}", tuple(p))]
             self._db.executemany("DELETE FROM chunks WHERE rowid = ?", ids)
@@ -206,7 +209,7 @@ class KeywordIndex:
 
     def search(self, query: str, k: int, where: Where | None = None) -> list[KeywordRow]:
         """Rows best first; the score is BM25 (higher is better)."""
-        terms = [t for t in dict.fromkeys(w.lower() for w in _WORD.findall(query)) if t not in _QUERY_STOP]
+        terms = [t for t in dict.fromkeys(w.lower() for w in _WORD.findall(query)) if t not in QUERY_STOP]
         if not terms:
             return []
         match = " OR ".join(f'"{t}"' for t in terms[:64])
@@ -248,7 +251,9 @@ class KeywordIndex:
         """(rows in the index, stem -> rows containing it) for porter-stemmed lower-case terms."""
         stems = list(dict.fromkeys(stems))[:200]
         with self._lock:
-            total = int(self._db.execute("SELECT count(*) FROM keys").fetchone()[0])
+            if self._rows is None:  # counted once per change, not per question (a full scan of the keys)
+                self._rows = int(self._db.execute("SELECT count(*) FROM keys").fetchone()[0])
+            total = self._rows
             if not stems:
                 return total, {}
             rows = self._db.execute(

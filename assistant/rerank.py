@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.keyword import _QUERY_STOP
+from assistant.keyword import QUERY_STOP
 from assistant.query import QueryPlan, without_dates
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ def stem(word: str) -> str:
 def terms(text: str) -> list[str]:
     """Stemmed content words: lower case, stop words of questions removed."""
     stems = _STEMS
-    return [stems.get(w) or stem(w) for w in _WORD.findall(text.lower()) if w not in _QUERY_STOP]
+    return [stems.get(w) or stem(w) for w in _WORD.findall(text.lower()) if w not in QUERY_STOP]
 
 
 def _chunk_terms(chunk_id: str, title: str, text: str) -> _Terms:

@@ -70,3 +70,16 @@ def test_forced_sync_repairs_rows_lost_behind_the_generations_back(tmp_path: Pat
     assert a.keyword.sync(a.store)["keyword_rows_added"] == 0
     assert a.reconcile()["keyword_rows_added"] == 1
     assert set(a.keyword.chunk_keys()) == set(a.store.chunk_ids())
+
+
+def test_term_statistics_follow_adds_and_deletes(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """The re-scorer's IDF reads these: a cached row count must not outlive a write."""
+    a = make_assistant(tmp_path / "idx", embedder)
+    a.index_releases([_release("r1", "The harbor turbines produced 12 megawatts in May.")])
+    assert a.keyword.doc_freqs(["turbin"]) == (1, {"turbin": 1})
+    a.index_releases([_release("r2", "New turbines arrive at the harbor in June.", title="Turbines")])
+    assert a.keyword.doc_freqs(["turbin"]) == (2, {"turbin": 2})
+    a.delete("r1")
+    assert a.keyword.doc_freqs(["turbin", "megawatt"]) == (1, {"turbin": 1})
+    a.keyword.delete_chunks(list(a.keyword.chunk_keys()))
+    assert a.keyword.doc_freqs(["turbin"]) == (0, {})
