@@ -20,6 +20,20 @@ def test_squash_drops_spaces_and_newlines_only() -> None:
     assert squash("a b\nc\td") == "abc\td"
 
 
+def test_fact_disjoint_folds_keep_queries_sharing_a_fact_together() -> None:
+    from benchmarks.train_reranker import fact_disjoint_folds
+
+    def q(*facts: str) -> dict:
+        return {"evidence_list": [{"fact": f} for f in facts]}
+
+    # 0-1-2 linked through shared facts (spacing ignored, as in scoring); 3 and 4 alone
+    queries = [q("A b.", "C."), q("Ab.", "D."), q("D.", "E."), q("F."), q("G.")]
+    folds = fact_disjoint_folds(queries)
+    assert sorted(i for f in folds for i in f) == [0, 1, 2, 3, 4]
+    assert {0, 1, 2} <= set(folds[0]) or {0, 1, 2} <= set(folds[1])
+    assert sorted(len(f) for f in folds) == [2, 3]
+
+
 def test_score_query_by_hand() -> None:
     facts = ["The cat sat on the mat.", "Dogs bark\nloudly.", "Birds sing."]
     retrieved = [
