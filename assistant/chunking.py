@@ -58,6 +58,12 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def chunk_sentences(text: str) -> list[str]:
+    """The sentences of a chunk that get their own vectors (at least one: the whole text when none is found)."""
+    found = [text[s:e].strip() for s, e in sentence_spans(text)]
+    return [t for t in found if len(t) >= 3] or [text.strip() or text]
+
+
 def word_counter(texts: Sequence[str]) -> list[int]:
     """A tokenizer-free stand-in (about 1.3 tokens a word) for tests and tools without a model."""
     return [int(len(t.split()) * 1.3) + 1 for t in texts]

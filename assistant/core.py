@@ -158,7 +158,7 @@ class Assistant:
         A changed release's new chunks go in before its record flips to the new version and the
         old chunks go, so searches see exactly one version at every moment.
         """
-        from assistant.chunking import chunk_release
+        from assistant.chunking import chunk_release, chunk_sentences
 
         report = report or IngestReport()
         s = self.settings
@@ -170,14 +170,15 @@ class Assistant:
         def flush() -> None:
             nonlocal pending, pending_chunks
             chunks = [c for _, cs in pending for c in cs]
+            sentence_vectors = None
             if chunks:
-                vectors = self.embedder.embed([c.embedding_text() for c in chunks])
+                vectors, sentence_vectors = self.embedder.embed_passages([chunk_sentences(c.text) for c in chunks])
                 self.store.add_chunks(chunks, vectors)
                 report.chunks_embedded += len(chunks)
             # Records flip after every chunk is stored; the keyword rows follow the records (a crash in
             # between is repaired by ``keyword.sync``, which the changed generation triggers).
             self.store.put_releases([(release, len(cs)) for release, cs in pending])
-            self.keyword.add(chunks)
+            self.keyword.add(chunks, sentence_vectors)
             for release, _ in pending:
                 self.store.drop_stale_chunks(release.id, release.content_hash)
                 self.keyword.delete_release(release.id, keep_hash=release.content_hash)
@@ -217,7 +218,8 @@ class Assistant:
 
     def _chunk_size(self, title: str) -> int:
         """Tokens of text per chunk: the setting, less what the title and the model's two special tokens take
-        of its window, so that the model sees every chunk whole (``Chunk.embedding_text`` puts the title first)."""
+        of its window, so that title and chunk fit one model input (``Chunk.embedding_text``, for tools that
+        embed chunks whole; the index embeds their sentences)."""
         window = self.embedder.max_tokens - 2
         if title:
             window -= self.embedder.count_tokens([title + "\n"])[0]

@@ -172,6 +172,26 @@ class Embedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
 
+    def embed_passages(self, passages: Sequence[Sequence[str]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each passage's sentences embedded alone, and the passage's vector as their normalised mean.
+
+        One model pass gives both: the sentence vectors let the re-scorer see which single sentence
+        matches a question or one of its clauses, and pooling them costs no second pass over the
+        passage (sentences of a chunk took 0.64x the time of the chunk itself, int8; a sentence shared
+        by two overlapping chunks is embedded once). Every passage needs at least one sentence.
+        """
+        import numpy as np
+
+        unique = list(dict.fromkeys(s for p in passages for s in p))
+        vectors = self.embed(unique)
+        row = {s: i for i, s in enumerate(unique)}
+        per = [vectors[[row[s] for s in p]] for p in passages]
+        pooled = np.zeros((len(passages), vectors.shape[1]), dtype=np.float32)
+        for i, m in enumerate(per):
+            v = m.mean(axis=0)
+            pooled[i] = v / max(float(np.linalg.norm(v)), 1e-12)
+        return pooled, per
+
 
 class OnnxEmbedder(Embedder):
     """The same model run by onnxruntime from a one-off export; torch is never imported here.

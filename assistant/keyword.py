@@ -24,10 +24,13 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from assistant.store import ChromaStore, Where
 from assistant.types import Chunk, date_to_int
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _WORD = re.compile(r"[0-9A-Za-z\u00C0-\uFFFF]+")
 # Questions are full of words that say nothing about which release answers them (the re-scorer drops them too).
@@ -38,6 +41,25 @@ QUERY_STOP = frozenset(
     shall may might must also both either any all each other such into over under after before between
     during while according report reported reports article articles news said say says tell""".split()
 )
+
+
+def pack_vectors(m: np.ndarray) -> bytes:
+    """Unit-length rows as int8 with one float32 scale each: a quarter of float32's bytes, cosines within 0.01."""
+    import numpy as np
+
+    m = np.asarray(m, dtype=np.float32).reshape(len(m), -1)
+    scale = np.maximum(np.abs(m).max(axis=1), 1e-12) / 127.0
+    q = np.round(m / scale[:, None]).astype(np.int8)
+    return np.array(m.shape, dtype=np.uint32).tobytes() + scale.astype(np.float32).tobytes() + q.tobytes()
+
+
+def unpack_vectors(blob: bytes) -> np.ndarray:
+    import numpy as np
+
+    n, d = (int(v) for v in np.frombuffer(blob, dtype=np.uint32, count=2))
+    scale = np.frombuffer(blob, dtype=np.float32, count=n, offset=8)
+    q = np.frombuffer(blob, dtype=np.int8, count=n * d, offset=8 + 4 * n).reshape(n, d)
+    return q.astype(np.float32) * scale[:, None]
 
 
 class KeywordRow(NamedTuple):
@@ -78,6 +100,9 @@ class KeywordIndex:
                          "release_id TEXT NOT NULL, content_hash TEXT NOT NULL, source TEXT NOT NULL, "
                          "date_int INTEGER NOT NULL)")
         self._db.execute("CREATE INDEX IF NOT EXISTS keys_release ON keys (release_id, content_hash)")
+        # Each chunk's sentence vectors (int8, see ``pack_vectors``), for the re-scorer; a chunk without a row
+        # (synced from another process, or indexed before the table) gets them when first re-scored.
+        self._db.execute("CREATE TABLE IF NOT EXISTS sentences (id INTEGER PRIMARY KEY, vecs BLOB NOT NULL)")
         # Document frequencies of the (porter-stemmed) terms, for the re-scorer's term weights.
         self._db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks, 'row')")
         if self._db.execute("SELECT count(*) FROM keys").fetchone()[0] == 0:  # a file from before the table
@@ -139,7 +164,9 @@ class KeywordIndex:
         finally:
             self._sync_lock.release()
 
-    def add(self, chunks: Sequence[Chunk]) -> None:
+    def add(self, chunks: Sequence[Chunk], sentence_vectors: Sequence[np.ndarray] | None = None) -> None:
+        """Index chunks (replacing rows of the same ids), with each chunk's sentence vectors when given."""
+        packed = [pack_vectors(v) for v in sentence_vectors] if sentence_vectors is not None else None
         rows = [
             (c.title, " ".join(x for x in (c.source, c.date) if x), c.text, c.id, c.release_id, c.content_hash,
              date_to_int(c.date), c.source or "")
@@ -148,13 +175,15 @@ class KeywordIndex:
         with self._lock, self._db:
             self._rows = None
             self._drop("chunk_id = ?", [(r[3],) for r in rows])
-            for r in rows:
+            for n, r in enumerate(rows):
                 rowid = self._db.execute(
                     "INSERT INTO keys (chunk_id, release_id, content_hash, source, date_int) VALUES (?, ?, ?, ?, ?)",
                     (r[3], r[4], r[5], r[7], r[6])).lastrowid
                 self._db.execute(
                     "INSERT INTO chunks(rowid, title, meta, body, chunk_id, release_id, content_hash, date_int, "
                     "source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (rowid, *r))
+                if packed is not None:
+                    self._db.execute("INSERT OR REPLACE INTO sentences (id, vecs) VALUES (?, ?)", (rowid, packed[n]))
 
     def _drop(self, condition: str, params: Sequence[Sequence[object]]) -> None:
         """Delete the rows whose keys match ``condition`` (once per parameter tuple); call inside a transaction."""
@@ -162,6 +191,7 @@ class KeywordIndex:
         for p in params:
             ids = [(r[0],) for r in self._db.execute(f"SELECT id FROM keys WHERE {condition}", tuple(p))]
             self._db.executemany("DELETE FROM chunks WHERE rowid = ?", ids)
+            self._db.executemany("DELETE FROM sentences WHERE id = ?", ids)
             self._db.executemany("DELETE FROM keys WHERE id = ?", ids)
 
     def delete_release(self, release_id: str, keep_hash: str | None = None) -> None:
@@ -246,6 +276,18 @@ class KeywordIndex:
         """chunk id -> (title, text) for the ids held here: what the re-scorer reads of each candidate."""
         rows = self._by_chunk_ids("SELECT k.chunk_id, c.title, c.body FROM keys k JOIN chunks c ON c.rowid = k.id", ids)
         return {r[0]: (r[1] or "", r[2] or "") for r in rows}
+
+    def sentence_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """chunk id -> its sentence vectors (one row each), for the ids that have them."""
+        rows = self._by_chunk_ids("SELECT k.chunk_id, s.vecs FROM keys k JOIN sentences s ON s.id = k.id", ids)
+        return {r[0]: unpack_vectors(r[1]) for r in rows}
+
+    def put_sentence_vectors(self, vectors: dict[str, np.ndarray]) -> None:
+        """Store sentence vectors for chunks held here (others are ignored)."""
+        with self._lock, self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO sentences (id, vecs) SELECT id, ? FROM keys WHERE chunk_id = ?",
+                [(pack_vectors(v), cid) for cid, v in vectors.items()])
 
     def doc_freqs(self, stems: Sequence[str]) -> tuple[int, dict[str, int]]:
         """(rows in the index, stem -> rows containing it) for porter-stemmed lower-case terms."""

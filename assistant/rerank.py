@@ -42,6 +42,8 @@ FEATURES = (
     "sent1", "sent2", "sent1_gap", "chunk_cover", "chunk_gap", "title_cover", "clause_max", "clause_mean",
     "bigrams", "release_best", "release_count", "name_sent", "name_chunk", "figure_chunk", "clause_count",
     "dense_gap", "sent1_rank", "clause_rank", "sent1_local", "clause_local",
+    "meaning_sent", "meaning_clause_max", "meaning_clause_mean",
+    "meaning_sent_gap", "meaning_clause_max_gap", "meaning_clause_mean_gap",
 )
 COVERAGE_WEIGHT = 3.0  # score (log-odds) one fully covered new clause is worth in ``select``
 # Places in the top k kept for each named source's best passages (2 or 3, or named dates as groups too,
@@ -129,6 +131,9 @@ class Candidate:
     part_rank: int | None  # best rank in the rankings of the question's clauses
     title: str = ""
     text: str = ""
+    # by the embedding model, the best sentence's cosine with the question, its best with any clause, and the
+    # mean over clauses of each clause's best (see ``meaning_texts`` and ``sentence_sims``)
+    sims: tuple[float, float, float] | None = None
 
 
 @dataclass
@@ -137,6 +142,22 @@ class Scored:
 
     x: np.ndarray  # (candidates, FEATURES)
     clauses: np.ndarray  # (candidates, clauses): best sentence coverage of each clause
+
+
+def meaning_texts(plan: QueryPlan, most: int = 8) -> list[str]:
+    """What the sentence vectors are compared with: the question without its dates, then its clauses."""
+    text = without_dates(plan.text)
+    return [text, *[c for c in _CLAUSE.split(text) if c and len(c.split()) >= 3][:most]]
+
+
+def sentence_sims(sentences: np.ndarray, meaning: np.ndarray) -> tuple[float, float, float]:
+    """``Candidate.sims`` from a chunk's sentence vectors and those of ``meaning_texts`` (question first)."""
+    sims = sentences @ meaning.T  # (sentences, 1 + clauses)
+    best = float(sims[:, 0].max())
+    if meaning.shape[0] < 2:
+        return best, best, best
+    per_clause = sims[:, 1:].max(axis=0)
+    return best, float(per_clause.max()), float(per_clause.mean())
 
 
 def features(plan: QueryPlan, cands: Sequence[Candidate], doc_freqs: Callable[[list[str]], tuple[int, dict[str, int]]]
@@ -222,6 +243,7 @@ def features(plan: QueryPlan, cands: Sequence[Candidate], doc_freqs: Callable[[l
             0.0, 0.0, 0.0,
             max(sum(local[t] for t in f) for f in found) / ltotal,
             max((max(sum(local[t] for t in f if t in cl) / size for f in found) for cl, size in lclauses), default=0.0),
+            *(c.sims or (0.0, 0.0, 0.0)), 0.0, 0.0, 0.0,
         ])
     # Rounded: sums over sets run in hash order, which varies between processes; ranks must not.
     x = np.round(np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES)), 9)
@@ -230,6 +252,8 @@ def features(plan: QueryPlan, cands: Sequence[Candidate], doc_freqs: Callable[[l
         x[:, col("sent1_gap")] = x[:, col("sent1")].max() - x[:, col("sent1")]
         x[:, col("chunk_gap")] = x[:, col("chunk_cover")].max() - x[:, col("chunk_cover")]
         x[:, col("dense_gap")] = x[:, col("dense")].max() - x[:, col("dense")]
+        for name in ("meaning_sent", "meaning_clause_max", "meaning_clause_mean"):
+            x[:, col(name + "_gap")] = x[:, col(name)].max() - x[:, col(name)]
         x[:, col("sent1_rank")] = np.log1p(_ranks(x[:, col("sent1")]))
         x[:, col("clause_rank")] = np.log1p(_ranks(x[:, col("clause_max")]))
     return Scored(x, np.round(cover, 9))

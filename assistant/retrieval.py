@@ -18,14 +18,19 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
+from assistant.chunking import chunk_sentences
 from assistant.embedding import Embedder
 from assistant.errors import BadInput
-from assistant.keyword import KeyRow, KeywordIndex, KeywordRow
+from assistant.keyword import KeyRow, KeywordIndex, KeywordRow, pack_vectors, unpack_vectors
 from assistant.query import DateRange, QueryPlan, plan
-from assistant.rerank import Candidate, TreeModel, default_model, features, select
+from assistant.rerank import Candidate, TreeModel, default_model, features, meaning_texts, select, sentence_sims
 from assistant.store import ChromaStore, Where
 from assistant.types import Chunk, Hit, date_to_int
+
+if TYPE_CHECKING:
+    import numpy as np
 
 RRF_K = 60
 Key = KeyRow | KeywordRow  # what ranking knows of a chunk: release_id, content_hash, source, date_int
@@ -189,6 +194,19 @@ class Retriever:
         return Retrieved([Hit(chunk=chunks[cid], score=scores.get(cid, 0.0), dense_score=stage.dense_scores.get(cid),
                               keyword_score=stage.keyword_scores.get(cid)) for cid in top], stage.plan, stage.vector)
 
+    def sentence_vectors(self, chunks: Sequence[Chunk]) -> dict[str, dict[str, np.ndarray]]:
+        """chunk id -> {sentence text: its stored vector} (``chunk_sentences`` order), for chunks that have them."""
+        if self.keyword is None:
+            return {}
+        held = self.keyword.sentence_vectors([c.id for c in chunks])
+        out: dict[str, dict[str, np.ndarray]] = {}
+        for c in chunks:
+            vectors = held.get(c.id)
+            sentences = chunk_sentences(c.text) if vectors is not None else []
+            if vectors is not None and len(vectors) == len(sentences):
+                out[c.id] = dict(zip(sentences, vectors, strict=True))
+        return out
+
     def candidates(self, query: str, filters: Filters | None = None, *, history: Sequence[str] = ()
                    ) -> tuple[QueryPlan, list[Candidate]]:
         """The candidates the re-scorer sees for ``query``, with their texts (for training it)."""
@@ -201,6 +219,14 @@ class Retriever:
         texts = self.keyword.texts(ids)
         for cid, c in stage.chunks.items():  # fresh writes another process made, not in this index yet
             texts.setdefault(cid, (c.title, c.text))
+        vectors = self.keyword.sentence_vectors(ids)
+        missing = [cid for cid in ids if cid not in vectors and cid in texts]
+        if missing:  # synced from another process, or indexed before sentence vectors were kept: made once
+            _, fresh = self.embedder.embed_passages([chunk_sentences(texts[cid][1]) for cid in missing])
+            made = {cid: unpack_vectors(pack_vectors(v)) for cid, v in zip(missing, fresh, strict=True)}
+            self.keyword.put_sentence_vectors(made)  # kept exactly as used now: the same features next time
+            vectors.update(made)
+        meaning = self.embedder.embed(meaning_texts(stage.plan))
         out = []
         for rank, cid in enumerate(ids):
             key = stage.keys[cid]
@@ -208,7 +234,8 @@ class Retriever:
             out.append(Candidate(cid, key.release_id, key.source, key.date_int, rank,
                                  stage.dense_scores.get(cid) if cid in stage.dense_rank else None,
                                  stage.dense_rank.get(cid), stage.keyword_scores.get(cid),
-                                 stage.keyword_rank.get(cid), stage.part_rank.get(cid), title, text))
+                                 stage.keyword_rank.get(cid), stage.part_rank.get(cid), title, text,
+                                 sentence_sims(vectors[cid], meaning) if cid in vectors else None))
         return out
 
     def _first_stage(self, query: str, k: int, filters: Filters | None, vector: Sequence[float] | None,

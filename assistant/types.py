@@ -70,7 +70,8 @@ class Chunk:
     content_hash: str = ""
 
     def embedding_text(self) -> str:
-        """What the embedding model sees: the passage with its title, so short passages keep context."""
+        """The passage with its title: what a whole-chunk embedding would read (baselines and tools use it;
+        the index embeds a chunk's sentences instead, see ``Embedder.embed_passages``)."""
         return f"{self.title}\n{self.text}" if self.title else self.text
 
 

@@ -73,6 +73,7 @@ def embedded_tokens(texts: Sequence[str], max_tokens: int = 256) -> int:
 # ---- the pipelines, each run in a child process ------------------------------------------------
 def child_ours(corpus: Path, folder: Path, backend: str, start: float) -> dict[str, Any]:
     """``Assistant.ingest`` into a fresh data folder with one embedding backend."""
+    from assistant.chunking import chunk_sentences
     from assistant.core import Assistant
     from assistant.settings import Settings
 
@@ -86,7 +87,8 @@ def child_ours(corpus: Path, folder: Path, backend: str, start: float) -> dict[s
     chunks = a.store.all_chunks()  # only to count tokens, after the peak was read
     return {"articles": len(report.added), "rejected": len(report.rejected), "chunks": len(chunks),
             "setup_s": t0 - start, "ingest_s": took, "peak_rss_mb": peak,
-            "tokens": embedded_tokens([c.embedding_text() for c in chunks]),
+            # what the model saw: each distinct sentence of the chunks (a chunk's vector pools its sentences')
+            "tokens": embedded_tokens(list(dict.fromkeys(s for c in chunks for s in chunk_sentences(c.text)))),
             "embedder": a.embedder.name, "backend": a.embedder.backend, "threads": settings.threads,
             "chunking": f"{settings.chunk_tokens} tokens, overlap {settings.chunk_overlap}"}
 

@@ -47,7 +47,7 @@ LLAMA_CHUNK_SIZE = 256
 LLAMA_HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 128, "max_neighbors": 32}
 # Modules whose code shapes what an index holds: when one changes, a cached index is rebuilt from scratch
 # (ingest skips releases by content hash, so it would not re-chunk or re-embed them by itself).
-INDEX_MODULES = ("types", "corpus", "chunking", "embedding")
+INDEX_MODULES = ("types", "corpus", "chunking", "embedding", "core", "keyword")
 SMOKE_ANSWERABLE, SMOKE_NULL, SMOKE_ARTICLE_BUDGET, SMOKE_EXTRA_ARTICLES, SMOKE_ASK = 100, 20, 70, 30, 30
 DEFAULT_ASK_LIMIT = 300
 

@@ -159,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--no-cv", action="store_true", help="skip the cross-validation")
     args = ap.parse_args(argv)
 
-    a = build_ours(args.corpus, args.data_dir, args.data_dir / "manifest-ours.json")
+    a = build_ours(args.corpus, args.data_dir / "ours", args.data_dir / "manifest-ours.json")  # as retrieval.py
     queries = [q for q in json.loads(args.queries.read_text(encoding="utf-8")) if q["question_type"] != NULL_TYPE]
     t0 = time.time()
     rows = collect(a, queries)

@@ -132,3 +132,18 @@ def test_failed_export_names_the_torch_fallback(tmp_path: Path) -> None:
         _ensure(target, lambda tmp: [sys.executable, "-c", "raise SystemExit('no weights here')"], "", None)
     assert "no weights here" in str(caught.value)
     assert not target.exists() and not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_passage_vector_pools_its_sentences_each_embedded_once(embedder) -> None:  # type: ignore[no-untyped-def]
+    first = ["The ferry runs every 20 minutes.", "Tickets cost $4."]
+    second = ["Tickets cost $4.", "The library opens at nine."]  # one sentence shared, as overlapping chunks do
+    before = embedder.embedded
+    pooled, per = embedder.embed_passages([first, second])
+    assert embedder.embedded - before == 3, "the shared sentence is embedded once"
+    assert np.array_equal(per[1][0], per[0][1])
+    mean = per[0].mean(axis=0)
+    assert np.allclose(pooled[0], mean / np.linalg.norm(mean), atol=1e-6)
+    assert np.allclose(np.linalg.norm(pooled, axis=1), 1.0, atol=1e-5)
+    # each sentence embedded alone (int8 activations are scaled per batch, so batch-mates move vectors a little)
+    alone = embedder.embed(first)
+    assert per[0].shape == alone.shape and ((per[0] * alone).sum(axis=1) > 0.99).all()

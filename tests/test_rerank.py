@@ -7,7 +7,17 @@ import numpy as np
 import pytest
 
 from assistant.query import QueryPlan, plan, without_dates
-from assistant.rerank import FEATURES, Candidate, TreeModel, default_model, features, select, terms
+from assistant.rerank import (
+    FEATURES,
+    Candidate,
+    TreeModel,
+    default_model,
+    features,
+    meaning_texts,
+    select,
+    sentence_sims,
+    terms,
+)
 
 from .conftest import make_news
 
@@ -165,3 +175,24 @@ def test_the_term_cache_is_safe_under_threads_and_bounded(monkeypatch: pytest.Mo
     for t in threads:
         t.join()
     assert not errors and len(rerank._CHUNK_TERMS) <= 8
+
+
+def test_meaning_is_compared_with_the_question_and_each_clause() -> None:
+    question = QueryPlan(text="Which firm, reported by Verge on May 3, 2023, built the dam and sold the mill?")
+    texts = meaning_texts(question)
+    assert texts[0] == without_dates(question.text) and len(texts) >= 3
+    e = np.eye(4, dtype=np.float32)
+    # sentences: one matching the question, one matching clause 2; clauses: e[1], e[2]
+    sims = sentence_sims(np.stack([e[0], e[2]]), np.stack([e[0], e[1], e[2]]))
+    assert sims == (1.0, 1.0, 0.5)
+    assert sentence_sims(e[:1], e[:1]) == (1.0, 1.0, 1.0), "no clauses: the question stands for them"
+
+
+def test_sentence_meaning_features_and_their_gaps() -> None:
+    question = QueryPlan(text="Which carrier signed the spectrum agreement with Nordlink?")
+    a = Candidate(**{**_cand("a", "Orbitel signed it.").__dict__, "sims": (0.8, 0.7, 0.6)})
+    b = Candidate(**{**_cand("b", "Nothing here.").__dict__, "sims": (0.5, 0.4, 0.3)})
+    x = features(question, [a, b], _df).x
+    col = FEATURES.index
+    assert x[0, col("meaning_sent")] == pytest.approx(0.8) and x[1, col("meaning_clause_mean")] == pytest.approx(0.3)
+    assert x[0, col("meaning_sent_gap")] == 0.0 and x[1, col("meaning_sent_gap")] == pytest.approx(0.3)

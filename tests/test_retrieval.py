@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.retrieval import Filters
@@ -86,3 +87,30 @@ def test_keyword_index_and_vectors_agree_after_an_interrupted_write(tmp_path: Pa
     fixed = a.reconcile()
     assert fixed["keyword_rows_dropped"] == 1
     assert set(a.keyword.chunk_keys()) == set(a.store.chunk_ids())
+
+
+def test_a_replica_makes_missing_sentence_vectors_once(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """A keyword index synced from the store has no sentence vectors; re-scoring makes and keeps them."""
+    from assistant.keyword import KeywordIndex
+    from assistant.retrieval import Retriever
+
+    a = make_news(tmp_path / "idx", embedder, STORIES, "r")
+    other = KeywordIndex(tmp_path / "replica" / "keyword.sqlite3")
+    other.sync(a.store)
+    ids = list(other.chunk_keys())
+    assert other.sentence_vectors(ids) == {}
+    replica = Retriever(a.store, embedder, other, sync_seconds=0.0)
+    question = "When did the Harlow Bay bridge reopen after repairs?"
+    counts = [embedder.embedded]
+    _, cands = replica.candidates(question)
+    counts.append(embedder.embedded)
+    assert cands and all(c.sims is not None for c in cands)
+    made = other.sentence_vectors(ids)
+    assert set(made) == {c.chunk_id for c in cands}
+    _, again = replica.candidates(question)
+    counts.append(embedder.embedded)
+    assert [c.sims for c in again] == [c.sims for c in cands]
+    first, second = counts[1] - counts[0], counts[2] - counts[1]
+    assert second < first, "the second time no sentence is embedded again"
+    original = a.keyword.sentence_vectors(list(made))
+    assert all(np.allclose(made[c], original[c], atol=0.02) for c in made)

@@ -83,3 +83,28 @@ def test_term_statistics_follow_adds_and_deletes(tmp_path: Path, embedder) -> No
     assert a.keyword.doc_freqs(["turbin", "megawatt"]) == (1, {"turbin": 1})
     a.keyword.delete_chunks(list(a.keyword.chunk_keys()))
     assert a.keyword.doc_freqs(["turbin"]) == (0, {})
+
+
+def test_sentence_vectors_are_kept_with_their_chunk_and_go_with_it(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from assistant.chunking import chunk_sentences
+
+    a = make_assistant(tmp_path / "idx", embedder)
+    text = "The harbor turbines produced 12 megawatts in May. A second row opens in June. Costs fell."
+    a.index_releases([_release("r1", text)])
+    (cid,) = a.keyword.chunk_keys()
+    held = a.keyword.sentence_vectors([cid])[cid]
+    fresh = embedder.embed(chunk_sentences(text))
+    assert held.shape == (3, fresh.shape[1])
+    assert np.allclose((held * fresh).sum(axis=1), 1.0, atol=0.01), "int8 storage keeps the cosines"
+    # the chunk's own vector is the normalised mean of its sentences' vectors
+    pooled = fresh.mean(axis=0) / np.linalg.norm(fresh.mean(axis=0))
+    assert float(a.store.get_vectors([cid])[cid] @ pooled) > 0.999
+
+    a.index_releases([_release("r1", "The harbor turbines produced 40 megawatts in June.")])
+    assert cid not in a.keyword.sentence_vectors([cid]), "a replaced version's sentence vectors are dropped"
+    (new,) = a.keyword.chunk_keys()
+    assert len(a.keyword.sentence_vectors([new])[new]) == 1
+    a.delete("r1")
+    assert a.keyword.sentence_vectors([new]) == {}
