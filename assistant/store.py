@@ -17,6 +17,7 @@ its own and uses the token to notice, cheaply, that another process changed the 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,10 @@ _HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 128, "max_neigh
 _BATCH = 2000  # Chroma caps the size of one write
 _ID_BATCH = 200  # release ids per ``$in`` filter
 _GENERATION = "generation"
+# How chunk vectors are made (``Embedder.embed_passages``), recorded with the collection: an index from before
+# pooling holds whole-chunk vectors, whose cosines run higher than the relevance thresholds expect.
+CHUNK_VECTORS = "sentence-mean"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -97,9 +102,13 @@ class ChromaStore:
         self.location = url or str(path)
         self._chunks = self._client.get_or_create_collection(
             f"{name}-chunks", embedding_function=None, configuration={"hnsw": _HNSW},
-            metadata={"embedding_model": embedding_model or "default"},
+            metadata={"embedding_model": embedding_model or "default", "chunk_vectors": CHUNK_VECTORS},
         )
         stored_model = (self._chunks.metadata or {}).get("embedding_model")
+        if (self._chunks.metadata or {}).get("chunk_vectors") != CHUNK_VECTORS and self._chunks.count():
+            log.warning("the index at %s holds whole-chunk vectors from an older version; answers stay correct, but "
+                        "relevance thresholds are calibrated for chunk vectors pooled from sentences: ingest into a "
+                        "new ASSISTANT_DATA_DIR to rebuild it", self.location)
         if embedding_model and stored_model and stored_model != (embedding_model or "default"):
             raise ConfigError(
                 f"the index at {self.location} was built with embedding model {stored_model!r}, "

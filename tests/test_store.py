@@ -108,3 +108,15 @@ def test_sentence_vectors_are_kept_with_their_chunk_and_go_with_it(tmp_path: Pat
     assert len(a.keyword.sentence_vectors([new])[new]) == 1
     a.delete("r1")
     assert a.keyword.sentence_vectors([new]) == {}
+
+
+def test_an_index_from_before_pooled_vectors_is_named_in_a_warning(tmp_path: Path, embedder, caplog) -> None:  # type: ignore[no-untyped-def]
+    a = make_assistant(tmp_path / "idx", embedder)
+    a.index_releases([_release("r1", "The harbor turbines produced 12 megawatts in May.")])
+    with caplog.at_level("WARNING", logger="assistant.store"):
+        make_assistant(tmp_path / "idx", embedder).store.counts()
+    assert "older version" not in caplog.text
+    a.store._chunks.modify(metadata={"embedding_model": "default"})  # what an older version wrote
+    with caplog.at_level("WARNING", logger="assistant.store"):
+        make_assistant(tmp_path / "idx", embedder).store.counts()
+    assert "whole-chunk vectors from an older version" in caplog.text
