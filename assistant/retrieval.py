@@ -129,6 +129,9 @@ class Tuning:
     part_slots: int = 3  # places in the top k kept for each clause's best passages
     part_pool: int = 100  # a clause naming one source: its source's passages among this many nearest
     per_release: int = 4  # passages one release may hold in the top k (when others are available)
+    # the same cap after re-scoring, which finds a release's other evidence passages better (5 against 4:
+    # +0.003 evidence recall, +0.006 complete on both cross-validation splits)
+    rescored_per_release: int = 5
     rerank_depth: int = 50  # fused candidates the second stage re-scores
 
 
@@ -179,7 +182,8 @@ class Retriever:
             scored = features(stage.plan, cands, self.keyword.doc_freqs)  # type: ignore[union-attr]
             groups = [[i for i, c in enumerate(cands) if c.source == s] for s in stage.named_sources]
             logits = self.reranker.predict(scored.x)
-            picked = select(logits, scored.clauses, [c.release_id for c in cands], groups, k, self.tuning.per_release)
+            picked = select(logits, scored.clauses, [c.release_id for c in cands], groups, k,
+                            self.tuning.rescored_per_release)
             top = [cands[i].chunk_id for i in picked]
             # A hit's score is then the re-scorer's probability that it holds evidence (so it falls with rank);
             # the rare fill-ins from beyond the candidates get 0.
