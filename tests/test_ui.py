@@ -200,6 +200,8 @@ def test_citation_opens_the_highlighted_source(page: Any) -> None:
 
 
 def test_follow_up_copy_and_date_filter(page: Any) -> None:
+    from playwright.sync_api import expect
+
     ask(page, SEED_QUESTION)
     follow = ask(page, "And who signed it?")
     assert "Tang Yongbo" in follow.inner_text()
@@ -211,7 +213,11 @@ def test_follow_up_copy_and_date_filter(page: Any) -> None:
     assert "Tang Yongbo" in copied and "\nSources:\n[1] " in copied
 
     page.get_by_text("Filters: dates and sources").click()
-    page.fill("#since textarea, #since input", "2023-01-01")
+    since = page.locator("#since textarea, #since input")
+    expect(since).to_be_visible()  # the accordion has opened: a fill during its animation could be lost
+    since.fill("2023-01-01")
+    since.press("Tab")
+    expect(since).to_have_value("2023-01-01")
     later = ask(page, SEED_QUESTION)
     assert "July 30, 2022" not in later.inner_text()
     shot(page, "chat-follow-up-and-filter")
