@@ -173,7 +173,6 @@ class KeywordIndex:
             for c in chunks
         ]
         with self._lock, self._db:
-            self._rows = None
             self._drop("chunk_id = ?", [(r[3],) for r in rows])
             for n, r in enumerate(rows):
                 rowid = self._db.execute(

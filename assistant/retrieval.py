@@ -102,6 +102,7 @@ class _Stage:
     keyword_scores: dict[str, float] = field(default_factory=dict)
     keyword_rank: dict[str, int] = field(default_factory=dict)
     part_rank: dict[str, int] = field(default_factory=dict)
+    meaning: np.ndarray | None = None  # vectors of ``meaning_texts(plan)`` when the re-scorer will need them
 
 
 @dataclass(frozen=True)
@@ -204,11 +205,10 @@ class Retriever:
             return {}
         held = self.keyword.sentence_vectors([c.id for c in chunks])
         out: dict[str, dict[str, np.ndarray]] = {}
-        for c in chunks:
-            vectors = held.get(c.id)
-            sentences = chunk_sentences(c.text) if vectors is not None else []
-            if vectors is not None and len(vectors) == len(sentences):
-                out[c.id] = dict(zip(sentences, vectors, strict=True))
+        for c in (c for c in chunks if c.id in held):
+            sentences = chunk_sentences(c.text)
+            if len(sentences) == len(held[c.id]):
+                out[c.id] = dict(zip(sentences, held[c.id], strict=True))
         return out
 
     def candidates(self, query: str, filters: Filters | None = None, *, history: Sequence[str] = ()
@@ -230,7 +230,7 @@ class Retriever:
             made = {cid: unpack_vectors(pack_vectors(v)) for cid, v in zip(missing, fresh, strict=True)}
             self.keyword.put_sentence_vectors(made)  # kept exactly as used now: the same features next time
             vectors.update(made)
-        meaning = self.embedder.embed(meaning_texts(stage.plan))
+        meaning = stage.meaning if stage.meaning is not None else self.embedder.embed(meaning_texts(stage.plan))
         out = []
         for rank, cid in enumerate(ids):
             key = stage.keys[cid]
@@ -251,11 +251,15 @@ class Retriever:
         part_vectors: Sequence[Sequence[float]] = ()
         t = self.tuning
         parts = p.parts if t.part > 0 else ()
-        if vector is None:  # one batch for the question and its clauses: one model call, not two
-            batch = self.embedder.embed([p.text, *(part.text for part in parts)])
-            vector, part_vectors = batch[0], batch[1:]
-        elif parts:
-            part_vectors = self.embedder.embed([part.text for part in parts])
+        # What the re-scorer compares sentence vectors with goes in the same batch: one model call, not two.
+        meaning_text = meaning_texts(p) if self.reranker is not None and self.keyword is not None else []
+        meaning = None
+        if vector is None:
+            batch = self.embedder.embed([p.text, *(part.text for part in parts), *meaning_text])
+            vector, part_vectors, meaning = batch[0], batch[1:1 + len(parts)], batch[1 + len(parts):]
+        elif parts or meaning_text:
+            batch = self.embedder.embed([*(part.text for part in parts), *meaning_text])
+            part_vectors, meaning = batch[: len(parts)], batch[len(parts):]
         where = (filters or Filters()).to_where()
         if self.keyword is None:
             dense_rows = self.store.query(vector, max(t.depth, k), where)
@@ -335,7 +339,8 @@ class Retriever:
                       reserved=[[cid for cid in r if cid in scores][: t.part_slots] for r in part_rankings],
                       named_sources=named_sources, dense_scores=dense_scores,
                       dense_rank={cid: i for i, (cid, _) in enumerate(dense)}, keyword_scores=keyword_scores,
-                      keyword_rank={row.chunk_id: i for i, row in enumerate(pool)}, part_rank=part_rank)
+                      keyword_rank={row.chunk_id: i for i, row in enumerate(pool)}, part_rank=part_rank,
+                      meaning=meaning)
 
     def _learn_keys(self, ids: Sequence[str], keys: dict[str, Key], chunks: dict[str, Chunk]) -> None:
         """Keys of dense hits from the keyword index; the few it lacks yet (another process's fresh

@@ -104,8 +104,9 @@ class ChromaStore:
             f"{name}-chunks", embedding_function=None, configuration={"hnsw": _HNSW},
             metadata={"embedding_model": embedding_model or "default", "chunk_vectors": CHUNK_VECTORS},
         )
-        stored_model = (self._chunks.metadata or {}).get("embedding_model")
-        if (self._chunks.metadata or {}).get("chunk_vectors") != CHUNK_VECTORS and self._chunks.count():
+        meta = self._chunks.metadata or {}
+        stored_model = meta.get("embedding_model")
+        if meta.get("chunk_vectors") != CHUNK_VECTORS and self._chunks.count():
             log.warning("the index at %s holds whole-chunk vectors from an older version; answers stay correct, but "
                         "relevance thresholds are calibrated for chunk vectors pooled from sentences: ingest into a "
                         "new ASSISTANT_DATA_DIR to rebuild it", self.location)
