@@ -112,6 +112,10 @@ class KeywordIndex:
         self._db.commit()
         self._sync_lock = threading.Lock()
         self._checked = float("-inf")
+        # Searches read through a connection of their own thread (WAL lets readers run beside each other and
+        # the writer), so a question's BM25 searches need not queue behind the shared connection's lock.
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
         self._rows: int | None = None  # cached row count for doc_freqs; None after any write
 
     # ---- following the vector store ----------------------------------------------------------
@@ -267,8 +271,7 @@ class KeywordIndex:
                    "(SELECT rowid AS id, -bm25(chunks, 2.0, 1.0, 1.0) AS s FROM chunks WHERE chunks MATCH ? "
                    "ORDER BY s DESC LIMIT ?) t JOIN keys k ON k.id = t.id ORDER BY t.s DESC")
         args.append(k)
-        with self._lock:
-            rows = self._db.execute(sql, args).fetchall()
+        rows = self._reader().execute(sql, args).fetchall()
         return [KeywordRow(r[0], r[1], r[2], float(r[3]), r[4], int(r[5] or 0)) for r in rows]
 
     def texts(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
@@ -301,5 +304,20 @@ class KeywordIndex:
                 f"SELECT term, doc FROM chunks_vocab WHERE term IN ({','.join('?' * len(stems))})", stems).fetchall()
         return total, {r[0]: int(r[1]) for r in rows}
 
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's read connection, opened on first use."""
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
+            self._local.db = db
+            with self._lock:
+                self._readers.append(db)
+        return db
+
     def close(self) -> None:
+        with self._lock:
+            for db in self._readers:
+                db.close()
+            self._readers.clear()
+        self._local = threading.local()
         self._db.close()

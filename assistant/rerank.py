@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     import numpy as np
 
 MODEL_PATH = Path(__file__).with_name("rerank_model.json")
+# Features also measured against the other candidates of the same release (gap to its best, rank among
+# them): the question is often which passage of a release holds the fact, not only which release.
+RELEASE_RELATIVE = ("sent1", "clause_max", "meaning_sent", "meaning_clause_max", "dense", "bm25")
 FEATURES = (
     "rank", "dense", "has_dense", "dense_rank", "bm25", "bm25_rank", "part_rank", "source", "date",
     "sent1", "sent2", "sent1_gap", "chunk_cover", "chunk_gap", "title_cover", "clause_max", "clause_mean",
@@ -44,6 +47,8 @@ FEATURES = (
     "dense_gap", "sent1_rank", "clause_rank", "sent1_local", "clause_local",
     "meaning_sent", "meaning_clause_max", "meaning_clause_mean",
     "meaning_sent_gap", "meaning_clause_max_gap", "meaning_clause_mean_gap",
+    "clause_dense_rank", "clause_bm25_rank", "clause_hits",
+    *(f"{name}_in_release_{kind}" for kind in ("gap", "rank") for name in RELEASE_RELATIVE),
 )
 COVERAGE_WEIGHT = 3.0  # score (log-odds) one fully covered new clause is worth in ``select``
 # Places in the top k kept for each named source's best passages (2 or 3, or named dates as groups too,
@@ -134,6 +139,11 @@ class Candidate:
     # by the embedding model, the best sentence's cosine with the question, its best with any clause, and the
     # mean over clauses of each clause's best (see ``meaning_texts`` and ``sentence_sims``)
     sims: tuple[float, float, float] | None = None
+    # best rank in the question's clauses' own lists, by meaning and by BM25, and how many of those lists
+    # hold it among their first few (``Tuning.clause_pool``); None when no clause list found it
+    clause_dense_rank: int | None = None
+    clause_bm25_rank: int | None = None
+    clause_hits: int = 0
 
 
 @dataclass
@@ -244,6 +254,10 @@ def features(plan: QueryPlan, cands: Sequence[Candidate], doc_freqs: Callable[[l
             max(sum(local[t] for t in f) for f in found) / ltotal,
             max((max(sum(local[t] for t in f if t in cl) / size for f in found) for cl, size in lclauses), default=0.0),
             *(c.sims or (0.0, 0.0, 0.0)), 0.0, 0.0, 0.0,
+            math.log1p(c.clause_dense_rank if c.clause_dense_rank is not None else ABSENT_RANK),
+            math.log1p(c.clause_bm25_rank if c.clause_bm25_rank is not None else ABSENT_RANK),
+            float(c.clause_hits),
+            *([0.0] * 2 * len(RELEASE_RELATIVE)),
         ])
     # Rounded: sums over sets run in hash order, which varies between processes; ranks must not.
     x = np.round(np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES)), 9)
@@ -256,7 +270,26 @@ def features(plan: QueryPlan, cands: Sequence[Candidate], doc_freqs: Callable[[l
             x[:, col(name + "_gap")] = x[:, col(name)].max() - x[:, col(name)]
         x[:, col("sent1_rank")] = np.log1p(_ranks(x[:, col("sent1")]))
         x[:, col("clause_rank")] = np.log1p(_ranks(x[:, col("clause_max")]))
+        group = np.unique([c.release_id for c in cands], return_inverse=True)[1]
+        for name in RELEASE_RELATIVE:
+            values = x[:, col(name)]
+            best = np.full(group.max() + 1, -np.inf)
+            np.maximum.at(best, group, values)
+            x[:, col(f"{name}_in_release_gap")] = best[group] - values
+            x[:, col(f"{name}_in_release_rank")] = _group_ranks(values, group)
     return Scored(x, np.round(cover, 9))
+
+
+def _group_ranks(values: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """``_ranks`` within each group: 0 for a group's highest value (ties in candidate order)."""
+    import numpy as np
+
+    n = len(values)
+    order = np.lexsort((np.arange(n), -values, group))  # by group, then value high to low, then position
+    in_order = group[order]
+    ranks = np.empty(n, dtype=np.float64)
+    ranks[order] = np.arange(n) - np.searchsorted(in_order, in_order)  # place minus the group's first place
+    return ranks
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:

@@ -39,7 +39,7 @@ class Settings:
     threads: int = 0
     """CPU threads for the embedding model; 0 means all cores."""
     chunk_tokens: int = 256
-    """Most tokens of text in a chunk (less when the title and the model's window leave less room)."""
+    """Most tokens of text in a chunk (less when the model's window is smaller)."""
     chunk_overlap: int = 32
     """Tokens of overlap between consecutive chunks (whole sentences)."""
     max_file_mb: float = 20.0

@@ -304,9 +304,17 @@ class ChromaStore:
         Chroma's metadata and documents cost most of a query; a caller that knows the chunks' keys
         (the keyword index does) asks for ids and distances only, then fetches the few chunks it keeps.
         """
-        got = self._chunks.query(query_embeddings=[list(map(float, vector))], n_results=k,
+        return self.query_ids_many([vector], k, where)[0]
+
+    def query_ids_many(self, vectors: Sequence[Sequence[float]], k: int, where: Where | None = None
+                       ) -> list[list[tuple[str, float]]]:
+        """``query_ids`` for several vectors in one call (the clauses of a question), one list per vector."""
+        if not len(vectors):
+            return []
+        got = self._chunks.query(query_embeddings=[list(map(float, v)) for v in vectors], n_results=k,
                                  where=where.to_chroma() if where else None, include=["distances"])
-        return [(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)]
+        return [[(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=True)]
+                for ids, dists in zip(got["ids"], got["distances"], strict=True)]
 
     def counts(self) -> dict[str, int]:
         return {"releases": self._releases.count(), "chunks": self._chunks.count()}

@@ -196,3 +196,44 @@ def test_sentence_meaning_features_and_their_gaps() -> None:
     col = FEATURES.index
     assert x[0, col("meaning_sent")] == pytest.approx(0.8) and x[1, col("meaning_clause_mean")] == pytest.approx(0.3)
     assert x[0, col("meaning_sent_gap")] == 0.0 and x[1, col("meaning_sent_gap")] == pytest.approx(0.3)
+
+
+def test_each_passage_is_also_measured_against_its_own_release() -> None:
+    question = QueryPlan(text="Which carrier signed the spectrum agreement with Nordlink?")
+    first = Candidate(**{**_cand("a1", "Orbitel signed the spectrum agreement.", release="a").__dict__,
+                         "sims": (0.8, 0.7, 0.6)})
+    second = Candidate(**{**_cand("a2", "Orbitel also sells phones.", rank=1, release="a").__dict__,
+                          "sims": (0.5, 0.4, 0.3)})
+    other = Candidate(**{**_cand("b1", "Nothing about it.", rank=2, release="b").__dict__, "sims": (0.2, 0.2, 0.2)})
+    x = features(question, [first, second, other], _df).x
+    col = FEATURES.index
+    gap, rank = col("meaning_sent_in_release_gap"), col("meaning_sent_in_release_rank")
+    assert (x[0, gap], x[0, rank]) == (0.0, 0.0)
+    assert x[1, gap] == pytest.approx(0.3) and x[1, rank] == 1.0
+    assert (x[2, gap], x[2, rank]) == (0.0, 0.0), "the best of its own release, however weak among all"
+    assert x[2, col("meaning_sent_gap")] == pytest.approx(0.6)
+
+
+def test_ranks_within_releases_match_ranking_each_release_alone() -> None:
+    from assistant.rerank import _group_ranks, _ranks
+
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        n = int(rng.integers(1, 60))
+        values, group = rng.integers(0, 4, n).astype(float), rng.integers(0, 6, n)  # many ties
+        want = np.zeros(n)
+        for g in set(group.tolist()):
+            rows = np.flatnonzero(group == g)
+            want[rows] = _ranks(values[rows])
+        assert (_group_ranks(values, group) == want).all()
+
+
+def test_clause_list_ranks_are_features() -> None:
+    question = QueryPlan(text="Which carrier signed the spectrum agreement, and who built the towers?")
+    found = Candidate(**{**_cand("a", "Orbitel built the towers.").__dict__, "clause_dense_rank": 0,
+                         "clause_bm25_rank": 3, "clause_hits": 2})
+    x = features(question, [found, _cand("b", "Nothing here.")], _df).x
+    col = FEATURES.index
+    assert x[0, col("clause_dense_rank")] == 0.0 and x[0, col("clause_bm25_rank")] == pytest.approx(np.log1p(3))
+    assert x[0, col("clause_hits")] == 2.0 and x[1, col("clause_hits")] == 0.0
+    assert x[1, col("clause_dense_rank")] == pytest.approx(np.log1p(200)), "no clause list found it"

@@ -114,3 +114,23 @@ def test_a_replica_makes_missing_sentence_vectors_once(tmp_path: Path, embedder)
     assert second < first, "the second time no sentence is embedded again"
     original = a.keyword.sentence_vectors(list(made))
     assert all(np.allclose(made[c], original[c], atol=0.02) for c in made)
+
+
+def test_each_clause_brings_its_own_passages_to_the_re_scorer(news) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    retriever = news.retriever
+    assert retriever.reranker is not None, "the shipped re-scoring model is missing or stale"
+    saved = retriever.tuning
+    retriever.tuning = replace(saved, rerank_depth=1)  # the fused ranking alone would give one candidate
+    try:
+        _, cands = retriever.candidates("Which bridge reopened after repairs costing $12 million, while the ferry "
+                                        "runs every 20 minutes in summer, and the library stays open until 9 p.m.?")
+    finally:
+        retriever.tuning = saved
+    by_release = {c.release_id: c for c in cands}
+    assert {"story-0", "story-1", "story-5"} <= set(by_release)
+    library = by_release["story-5"]
+    assert library.clause_hits >= 1 and 0 in (library.clause_dense_rank, library.clause_bm25_rank)
+    _, single = retriever.candidates("library opening hours")
+    assert all(c.clause_hits == 0 and c.clause_dense_rank is None for c in single), "one clause: no clause lists"
