@@ -232,7 +232,8 @@ class Retriever:
     def _candidates(self, stage: _Stage) -> list[Candidate]:
         assert self.keyword is not None and stage.keys is not None
         ids = stage.ranked[: self.tuning.rerank_depth]
-        ids += [cid for cid in dict.fromkeys(stage.clause_extra) if cid not in set(ids)]
+        fused = set(ids)
+        ids += [cid for cid in dict.fromkeys(stage.clause_extra) if cid not in fused]
         texts = self.keyword.texts(ids)
         for cid, c in stage.chunks.items():  # fresh writes another process made, not in this index yet
             texts.setdefault(cid, (c.title, c.text))
