@@ -169,6 +169,16 @@ class Embedder:
         self.embedded += len(texts)
         return np.asarray(vectors, dtype=np.float32)
 
+    def embed_distinct(self, texts: Sequence[str]) -> np.ndarray:
+        """``embed``, one row per text, but each distinct text run through the model once (a question often
+        equals its date-free form; a sentence shared by two overlapping chunks is one sentence)."""
+        unique = list(dict.fromkeys(texts))
+        vectors = self.embed(unique)
+        if len(unique) == len(texts):
+            return vectors
+        row = {text: i for i, text in enumerate(unique)}
+        return vectors[[row[text] for text in texts]]
+
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
 
@@ -182,10 +192,10 @@ class Embedder:
         """
         import numpy as np
 
-        unique = list(dict.fromkeys(s for p in passages for s in p))
-        vectors = self.embed(unique)
-        row = {s: i for i, s in enumerate(unique)}
-        per = [vectors[[row[s] for s in p]] for p in passages]
+        flat = [s for p in passages for s in p]
+        vectors = self.embed_distinct(flat)
+        bounds = np.cumsum([0, *(len(p) for p in passages)])
+        per = [vectors[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
         pooled = np.zeros((len(passages), vectors.shape[1]), dtype=np.float32)
         for i, m in enumerate(per):
             v = m.mean(axis=0)

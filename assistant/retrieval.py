@@ -105,10 +105,10 @@ class _Stage:
     keyword_rank: dict[str, int] = field(default_factory=dict)
     part_rank: dict[str, int] = field(default_factory=dict)
     meaning: np.ndarray | None = None  # vectors of ``meaning_texts(plan)`` when the re-scorer will need them
-    clause_extra: list[str] = field(default_factory=list)  # each clause's best passages, re-scored as well
     clause_dense_rank: dict[str, int] = field(default_factory=dict)  # best rank for any clause, by meaning
     clause_bm25_rank: dict[str, int] = field(default_factory=dict)  # the same by BM25
-    clause_hits: dict[str, int] = field(default_factory=dict)  # clause lists holding it among their first few
+    # clause lists holding it among their first ``Tuning.clause_pool``: these passages are re-scored as well
+    clause_hits: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -233,7 +233,7 @@ class Retriever:
         assert self.keyword is not None and stage.keys is not None
         ids = stage.ranked[: self.tuning.rerank_depth]
         fused = set(ids)
-        ids += [cid for cid in dict.fromkeys(stage.clause_extra) if cid not in fused]
+        ids += [cid for cid in stage.clause_hits if cid not in fused]
         texts = self.keyword.texts(ids)
         for cid, c in stage.chunks.items():  # fresh writes another process made, not in this index yet
             texts.setdefault(cid, (c.title, c.text))
@@ -282,10 +282,10 @@ class Retriever:
             keyword_rows = _background().submit(self._keyword_searches, jobs)
         meaning = None
         if vector is None:
-            batch = _embed_unique(self.embedder, [p.text, *(part.text for part in parts), *meaning_text])
+            batch = self.embedder.embed_distinct([p.text, *(part.text for part in parts), *meaning_text])
             vector, part_vectors, meaning = batch[0], batch[1:1 + len(parts)], batch[1 + len(parts):]
         elif parts or meaning_text:
-            batch = _embed_unique(self.embedder, [*(part.text for part in parts), *meaning_text])
+            batch = self.embedder.embed_distinct([*(part.text for part in parts), *meaning_text])
             part_vectors, meaning = batch[: len(parts)], batch[len(parts):]
         if not meaning_text:
             meaning = None
@@ -316,8 +316,9 @@ class Retriever:
         pool, *found = [[row for row in rows if live.get(row.release_id) == row.content_hash]
                         for rows in keyword_rows.result()]
         part_found, clause_found = found[: len(parts)], found[len(parts):]
-        for row in pool:
-            keys.setdefault(row.chunk_id, row)
+        for rows in (pool, *found):
+            for row in rows:
+                keys.setdefault(row.chunk_id, row)
         keyword_scores: dict[str, float] = {row.chunk_id: row.score for row in pool}
         rankings.append(([row.chunk_id for row in pool[: max(t.depth, k)]], t.keyword))
         named_sources = [s for s in p.sources if not where.sources or s in where.sources][:4]
@@ -341,8 +342,6 @@ class Retriever:
                     rows = dense_search(part_vector, t.sub_depth, sub)
                 for cid, score in rows:
                     dense_scores.setdefault(cid, score)
-                for row in kw_rows:
-                    keys.setdefault(row.chunk_id, row)
                 fused: dict[str, float] = {}
                 for ids in ([cid for cid, _ in rows], [row.chunk_id for row in kw_rows]):
                     for rank, cid in enumerate(ids):
@@ -380,8 +379,8 @@ class Retriever:
 
     def _clause_lists(self, stage: _Stage, vectors: np.ndarray, bm25: Sequence[Sequence[KeywordRow]], where: Where,
                       live_rows: Callable[[list[tuple[str, float]], int], list[tuple[str, float]]]) -> None:
-        """Each clause's nearest passages by meaning (one store call for all) and by BM25 (``bm25``, live rows), for
-        the re-scorer.
+        """Each clause's nearest passages by meaning (one store call for all) and by BM25 (``bm25``: live rows whose
+        keys the stage holds), for the re-scorer.
 
         A question about three or four pieces of evidence ranks as a whole for the passages that match
         most of it; the one holding a single clause's fact can sit far down. Clause lists find it directly.
@@ -390,14 +389,9 @@ class Retriever:
         lists = [live_rows(rows, t.clause_depth)
                  for rows in self.store.query_ids_many(vectors, t.clause_depth * 2 + 4, where)]
         ranked_dense = [[cid for cid, _ in rows] for rows in lists]
-        ranked_bm25 = []
-        for rows in bm25:
-            for row in rows:
-                stage.keys.setdefault(row.chunk_id, row)  # type: ignore[union-attr]
-            ranked_bm25.append([row.chunk_id for row in rows])
+        ranked_bm25 = [[row.chunk_id for row in rows] for rows in bm25]
         for ranking, best in ((ranked_dense, stage.clause_dense_rank), (ranked_bm25, stage.clause_bm25_rank)):
             for ids in ranking:
-                stage.clause_extra += ids[: t.clause_pool]
                 for rank, cid in enumerate(ids):
                     best[cid] = min(best.get(cid, rank), rank)
                     if rank < t.clause_pool:
@@ -435,16 +429,6 @@ class Retriever:
 def _background() -> ThreadPoolExecutor:
     """Threads for the BM25 searches of a question (SQLite works outside the GIL, as the model does)."""
     return ThreadPoolExecutor(max_workers=4, thread_name_prefix="keyword-search")
-
-
-def _embed_unique(embedder: Embedder, texts: list[str]) -> np.ndarray:
-    """One row per text, each distinct text embedded once (the question often equals its date-free form)."""
-    unique = list(dict.fromkeys(texts))
-    vectors = embedder.embed(unique)
-    if len(unique) == len(texts):
-        return vectors
-    row = {text: i for i, text in enumerate(unique)}
-    return vectors[[row[text] for text in texts]]
 
 
 def _narrow(where: Where, dr: DateRange) -> Where | None:
