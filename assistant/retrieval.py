@@ -280,15 +280,17 @@ class Retriever:
                     *((part.text, t.sub_depth, w) for part, w in zip(parts, part_wheres, strict=True)),
                     *((clause, t.clause_depth, where) for clause in clauses)]
             keyword_rows = _background().submit(self._keyword_searches, jobs)
-        meaning = None
+        meaning = None  # stays None without meaning texts (a batch slice would give an empty array)
         if vector is None:
             batch = self.embedder.embed_distinct([p.text, *(part.text for part in parts), *meaning_text])
-            vector, part_vectors, meaning = batch[0], batch[1:1 + len(parts)], batch[1 + len(parts):]
+            vector, part_vectors = batch[0], batch[1:1 + len(parts)]
+            if meaning_text:
+                meaning = batch[1 + len(parts):]
         elif parts or meaning_text:
             batch = self.embedder.embed_distinct([*(part.text for part in parts), *meaning_text])
-            part_vectors, meaning = batch[: len(parts)], batch[len(parts):]
-        if not meaning_text:
-            meaning = None
+            part_vectors = batch[: len(parts)]
+            if meaning_text:
+                meaning = batch[len(parts):]
         if self.keyword is None:
             dense_rows = self.store.query(vector, max(t.depth, k), where)
             return _Stage(p, vector, [Hit(chunk=c, score=s, dense_score=s) for c, s in dense_rows[:k]])
@@ -427,7 +429,8 @@ class Retriever:
 
 @functools.cache
 def _background() -> ThreadPoolExecutor:
-    """Threads for the BM25 searches of a question (SQLite works outside the GIL, as the model does)."""
+    """Threads for the questions' BM25 searches, one task per question (SQLite works outside the GIL, as the model
+    does); several workers so that concurrent questions need not wait for each other's searches."""
     return ThreadPoolExecutor(max_workers=4, thread_name_prefix="keyword-search")
 
 
