@@ -231,9 +231,10 @@ def _bounded(release: Release) -> Release:
         _clip(release.source, MAX_META_CHARS),
         _clip(release.author, MAX_META_CHARS),
     )
-    if (title, source, author) == (release.title, release.source, release.author):
+    corrects = _clip(release.corrects, MAX_URL_CHARS)
+    if (title, source, author, corrects) == (release.title, release.source, release.author, release.corrects):
         return release
-    return replace(release, title=title or "", source=source, author=author)
+    return replace(release, title=title or "", source=source, author=author, corrects=corrects)
 
 
 def _clip(s: str | None, limit: int) -> str | None:
@@ -1232,6 +1233,7 @@ _FM_FIELDS = {
     "url": ("url", "link", "permalink", "canonical_url", "canonical"),
     "source": ("source", "organisation", "organization", "publisher", "outlet"),
     "author": ("author", "authors", "byline"),
+    "corrects": ("corrects", "replaces", "supersedes", "corrected_release"),
 }
 
 
@@ -1412,6 +1414,7 @@ def _release_from_markdown(text: str, *, name: str, id_base: str) -> Release:
         url=url,
         author=_known(field("author")),
         path=name,
+        corrects=_known(field("corrects")),
     )
 
 
@@ -1596,6 +1599,7 @@ _JSON_FIELDS = {
     "url": ("url", "link", "permalink"),
     "source": ("source", "publisher", "outlet", "organisation", "organization"),
     "author": ("author", "byline"),
+    "corrects": ("corrects", "replaces", "supersedes"),
 }
 
 
@@ -1737,7 +1741,7 @@ def _release_from_record(record: Any, *, rid: str, name: str) -> Release:
             raw_date = None
     url = _link(get("url"))
     title = get("title")
-    return _make_release(
+    release = _make_release(
         body,
         release_id=url or rid,
         title=title if isinstance(title, str) else None,
@@ -1748,3 +1752,5 @@ def _release_from_record(record: Any, *, rid: str, name: str) -> Release:
         path=name,
         light=True,
     )
+    corrects = _known(get("corrects"))
+    return replace(release, corrects=corrects) if corrects else release

@@ -329,6 +329,7 @@ def _release_meta(release: Release, n_chunks: int) -> dict[str, Any]:
         "url": release.url or "",
         "author": release.author or "",
         "path": release.path or "",
+        "corrects": release.corrects or "",
         "content_hash": release.content_hash,
         "n_chunks": n_chunks,
     }
@@ -370,7 +371,8 @@ def _release_from(release_id: str, text: str, m: dict[str, Any]) -> Release:
         return str(m.get(key) or "") or None
 
     return Release(id=release_id, title=str(m.get("title", "")), text=text, date=opt("date"),
-                   source=opt("source"), url=opt("url"), author=opt("author"), path=opt("path"))
+                   source=opt("source"), url=opt("url"), author=opt("author"), path=opt("path"),
+                   corrects=opt("corrects"))
 
 
 def open_store(kind: str, **kwargs: Any) -> ChromaStore:

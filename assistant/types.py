@@ -27,6 +27,8 @@ class Release:
     url: str | None = None
     author: str | None = None
     path: str | None = None  # file it came from, when it came from a file
+    # what this release corrects or replaces (a URL, id or title), as its own metadata says
+    corrects: str | None = None
 
     @property
     def content_hash(self) -> str:
@@ -35,6 +37,8 @@ class Release:
         for part in (self.title, self.date, self.source, self.url, self.author, self.text):
             h.update((part or "").encode("utf-8"))
             h.update(b"\x00")
+        if self.corrects:  # only when set, so releases indexed before the field keep their hash
+            h.update(b"corrects\x00" + self.corrects.encode("utf-8"))
         return h.hexdigest()
 
     @property
