@@ -213,7 +213,7 @@ def delete(assistant: Any, release_id: str) -> None:
 @common
 def serve(assistant: Any, host: str | None, port: int | None, corpus_dir: str | None) -> None:
     """Serve the web UI at / and the JSON API at /api/v1."""
-    from assistant.api import serve as run_server
+    from assistant.web.app import serve as run_server
 
     run_server(assistant.settings.with_(host=host, port=port, corpus_dir=corpus_dir))
 

@@ -32,7 +32,7 @@ TIDAL_QUESTION = "What is the capacity of the Saltmarsh Point tidal energy pilot
 
 @pytest.fixture(scope="module")
 def server(corpus_index) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    from assistant.api import create_app
+    from assistant.web.app import create_app
 
     with running(create_app(corpus_index)) as base:
         yield base
@@ -46,7 +46,7 @@ def writable_assistant(tmp_path_factory: pytest.TempPathFactory, embedder):  # t
 
 @pytest.fixture(scope="module")
 def writable(writable_assistant) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    from assistant.api import create_app
+    from assistant.web.app import create_app
 
     with running(create_app(writable_assistant, with_ui=False)) as base:
         yield base
@@ -178,15 +178,15 @@ def test_gradio_client_drives_the_ui_api(server: str) -> None:
 
 # ---- errors: one JSON shape -----------------------------------------------------------------
 @pytest.mark.parametrize("method,path,payload,status,code", [
-    ("post", "/api/v1/ask", {"question": ""}, 422, "invalid_request"),
-    ("post", "/api/v1/ask", {"question": "   "}, 422, "invalid_request"),
+    ("post", "/api/v1/ask", {"question": ""}, 422, "invalid_input"),
+    ("post", "/api/v1/ask", {"question": "   "}, 422, "invalid_input"),
     ("post", "/api/v1/ask", {"question": "x" * 100_000}, 422, "question_too_long"),
-    ("post", "/api/v1/ask", {"nothing": 1}, 422, "invalid_request"),
+    ("post", "/api/v1/ask", {"nothing": 1}, 422, "invalid_input"),
     ("post", "/api/v1/ask", {"question": "When?", "since": "last spring"}, 422, "invalid_input"),
     ("post", "/api/v1/ask", {"question": "When?", "backend": "no-such-backend"}, 422, "unknown_backend"),
-    ("get", "/api/v1/search?q=", None, 422, "invalid_request"),
-    ("get", "/api/v1/search?q=grid&k=0", None, 422, "invalid_request"),
-    ("get", "/api/v1/search?q=grid&k=101", None, 422, "invalid_request"),
+    ("get", "/api/v1/search?q=", None, 422, "invalid_input"),
+    ("get", "/api/v1/search?q=grid&k=0", None, 422, "invalid_input"),
+    ("get", "/api/v1/search?q=grid&k=101", None, 422, "invalid_input"),
     ("get", "/api/v1/releases/no-such-release", None, 404, "not_found"),
     ("get", "/api/v1/no-such-route", None, 404, "not_found"),
     ("put", "/api/v1/health", None, 405, "method_not_allowed"),
@@ -264,13 +264,13 @@ def test_add_a_release_as_json(writable: str) -> None:
 
 
 @pytest.mark.parametrize("kwargs,status,code", [
-    ({"json": {"title": "no text"}}, 422, "invalid_request"),
-    ({"json": {"text": "x", "colour": "red"}}, 422, "invalid_request"),
-    ({"json": ["not", "an", "object"]}, 422, "invalid_request"),
-    ({"content": b"{broken", "headers": {"Content-Type": "application/json"}}, 422, "invalid_request"),
+    ({"json": {"title": "no text"}}, 422, "invalid_input"),
+    ({"json": {"text": "x", "colour": "red"}}, 422, "invalid_input"),
+    ({"json": ["not", "an", "object"]}, 422, "invalid_input"),
+    ({"content": b"{broken", "headers": {"Content-Type": "application/json"}}, 422, "invalid_input"),
     ({"json": {"text": "   \n  "}}, 422, "invalid_input"),
     ({"content": b"just text", "headers": {"Content-Type": "text/plain"}}, 415, "unsupported_media_type"),
-    ({"files": [("other", ("a.txt", b"hello", "text/plain"))]}, 422, "invalid_request"),
+    ({"files": [("other", ("a.txt", b"hello", "text/plain"))]}, 422, "invalid_input"),
     ({"content": b"x" * 250_000, "headers": {"Content-Type": "application/json"}}, 413, "too_large"),
 ])
 def test_bad_uploads(writable: str, kwargs: dict[str, Any], status: int, code: str) -> None:
@@ -292,7 +292,7 @@ def test_body_without_length_is_counted(writable: str) -> None:
 
 
 def test_reads_can_require_a_key(writable_assistant) -> None:  # type: ignore[no-untyped-def]
-    from assistant.api import create_app
+    from assistant.web.app import create_app
 
     locked = with_settings(writable_assistant, require_key_for_reads=True)
     with running(create_app(locked, with_ui=False)) as base:
@@ -309,7 +309,7 @@ def test_reads_can_require_a_key(writable_assistant) -> None:  # type: ignore[no
 
 
 def test_ui_asks_for_a_key_when_reads_need_one(writable_assistant) -> None:  # type: ignore[no-untyped-def]
-    from assistant.api import create_app
+    from assistant.web.app import create_app
 
     locked = with_settings(writable_assistant, require_key_for_reads=True)
     with running(create_app(locked)) as base, httpx.Client(base_url=base) as browser:

@@ -152,7 +152,7 @@ def test_ingest_survives_sigkill_at_several_points(tmp_path: Path) -> None:
 
 
 def test_queries_keep_succeeding_while_an_ingest_runs(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
-    from assistant.api import create_app
+    from assistant.web.app import create_app
 
     a = make_assistant(tmp_path / "idx", embedder, corpus_dir="")
     a.ingest([SEED])

@@ -445,7 +445,7 @@ def _files_on_disk(roots: Sequence[Path], recursive: Sequence[Path]) -> set[str]
 
 @pytest.fixture
 def upload_server(tmp_path: Path, embedder) -> Iterator[tuple[str, Any]]:  # type: ignore[no-untyped-def]
-    from assistant.api import create_app
+    from assistant.web.app import create_app
 
     a = make_assistant(tmp_path / "data", embedder, api_keys=KEY, corpus_dir="")
     with running(create_app(a, with_ui=False)) as base:

@@ -18,7 +18,7 @@ KEY = "sk-press-room-test"
 
 @pytest.fixture(scope="module")
 def base(corpus_index) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    from assistant.api import create_app
+    from assistant.web.app import create_app
 
     locked = with_settings(corpus_index, api_keys=KEY, require_key_for_reads=True)
     with running(create_app(locked, with_ui=False)) as url:
@@ -44,7 +44,7 @@ def test_plain_completion_has_answer_sources_and_citations(client) -> None:  # t
 
 
 def test_streaming_completion(client) -> None:  # type: ignore[no-untyped-def]
-    stream = client.chat.completions.create(model="gpt-4o", stream=True,  # any model name works
+    stream = client.chat.completions.create(model="extractive", stream=True,
                                             messages=[{"role": "system", "content": "Be brief."},
                                                       {"role": "user", "content": SEED_QUESTION}])
     chunks = list(stream)
@@ -75,8 +75,17 @@ def test_not_covered_and_filters(client) -> None:  # type: ignore[no-untyped-def
     assert all(c["date"] >= "2023-01-01" for c in later.model_extra["citations"])
 
 
-def test_models_list(client) -> None:  # type: ignore[no-untyped-def]
-    assert [m.id for m in client.models.list()] == ["press-room-assistant"]
+def test_models_list_and_which_one_answered(client) -> None:  # type: ignore[no-untyped-def]
+    import openai
+
+    assert [m.id for m in client.models.list()] == ["press-room-assistant", "extractive"]  # no LLM configured
+    done = client.chat.completions.create(model="press-room-assistant",
+                                          messages=[{"role": "user", "content": SEED_QUESTION}])
+    assert done.model == "press-room-assistant/extractive"
+    with pytest.raises(openai.NotFoundError) as e:  # a model this server does not serve is named, not ignored
+        client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": SEED_QUESTION}])
+    assert e.value.body["code"] == "model_not_found" and "gpt-4o" in e.value.body["message"]
+    assert "press-room-assistant" in e.value.body["message"]
 
 
 def test_errors(base: str, client) -> None:  # type: ignore[no-untyped-def]
@@ -87,13 +96,13 @@ def test_errors(base: str, client) -> None:  # type: ignore[no-untyped-def]
             model="x", messages=[{"role": "user", "content": SEED_QUESTION}])
     with pytest.raises(openai.UnprocessableEntityError) as e:
         client.chat.completions.create(model="x", messages=[{"role": "assistant", "content": "Hello"}])
-    assert e.value.body["code"] == "invalid_request"  # the SDK hands over our error object
+    assert e.value.body["code"] == "invalid_input"  # the SDK hands over our error object
     with pytest.raises(openai.UnprocessableEntityError):
         client.chat.completions.create(model="x", messages=[])
 
 
 def test_text_parts_and_the_api_prefix(base: str) -> None:
     r = httpx.post(f"{base}/api/v1/chat/completions", headers={"Authorization": f"Bearer {KEY}"}, timeout=60,
-                   json={"model": "m", "messages": [{"role": "user", "content": [
+                   json={"model": "press-room-assistant", "messages": [{"role": "user", "content": [
                        {"type": "text", "text": SEED_QUESTION}]}]})
     assert r.status_code == 200 and "July 30, 2022" in r.json()["choices"][0]["message"]["content"]

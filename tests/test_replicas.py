@@ -26,7 +26,7 @@ def replicas(tmp_path: Path, chroma_url: str, embedder):  # type: ignore[no-unty
 
 
 def test_replicas_share_ingests_and_deletes(replicas) -> None:  # type: ignore[no-untyped-def]
-    from assistant.api import create_app
+    from assistant.web.app import create_app
 
     one, two = replicas
     with running(create_app(one)) as url_one, running(create_app(two)) as url_two:

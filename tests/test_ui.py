@@ -52,7 +52,7 @@ class _OneRelease:
 
 def test_render_answer_escapes_and_links_only_real_citations() -> None:
     from assistant.types import Answer, Citation
-    from assistant.ui_render import render_answer
+    from assistant.web.render import render_answer
 
     c = Citation(number=1, release_id="r", title="T", quote="q", start=0, end=1)
     html = render_answer(Answer(question="?", text="A <b>bold</b> & [1] claim [7].", citations=(c,)), turn=3)
@@ -64,7 +64,7 @@ def test_render_answer_escapes_and_links_only_real_citations() -> None:
 
 def test_render_sources_escapes_release_text_and_drops_unsafe_links() -> None:
     from assistant.types import Answer, Citation, Release
-    from assistant.ui_render import render_sources
+    from assistant.web.render import render_sources
 
     text = "Intro <script>x()</script>. The plant opened on May 5. Outro <img src=x onerror=y()>."
     start = text.index("The plant")
@@ -80,7 +80,7 @@ def test_render_sources_escapes_release_text_and_drops_unsafe_links() -> None:
 
 def test_render_report_lists_each_rejected_file_escaped() -> None:
     from assistant.types import IngestReport, Rejected
-    from assistant.ui_render import render_report
+    from assistant.web.render import render_report
 
     html = render_report(IngestReport(added=["a.txt"], rejected=[Rejected("<b>.txt", "empty file")]))
     assert "1 added" in html and "1 rejected" in html and "&lt;b&gt;.txt" in html and "empty file" in html
@@ -94,7 +94,7 @@ def test_render_report_lists_each_rejected_file_escaped() -> None:
 def test_library_changes_from_the_ui_need_a_key_or_loopback(host: str, keys: str, key: str, allowed: bool) -> None:
     from assistant.core import Assistant
     from assistant.settings import Settings
-    from assistant.ui import library_writes_error
+    from assistant.web.ui import library_writes_error
 
     assistant = Assistant(Settings(host=host, api_keys=keys))
     assert (library_writes_error(assistant, key) is None) is allowed
@@ -103,7 +103,7 @@ def test_library_changes_from_the_ui_need_a_key_or_loopback(host: str, keys: str
 # ---- the browser ----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    from assistant.api import create_app
+    from assistant.web.app import create_app
 
     folder = tmp_path_factory.mktemp("ui-corpus")  # what Re-index re-reads
     (folder / "harbour-tugs.txt").write_text(HARBOUR, encoding="utf-8")

@@ -2,30 +2,33 @@
 
 Callbacks only call ``Assistant`` methods, the same ones the API and the CLI call. Release text
 is untrusted: everything taken from a release or a file name is HTML-escaped here (see
-``ui_render``) and the chat renders HTML without Markdown, so markup inside a release shows as
+``render``) and the chat renders HTML without Markdown, so markup inside a release shows as
 text and never runs. Each browser session keeps its own conversation, sources and selections in
 ``gr.State``; only the index is shared.
 
-Library changes (upload, delete, re-index) call the core directly, not the HTTP API. When API
-keys are configured they need one typed into the Library tab; without keys they are allowed only
-when the app listens on a loopback address (the ``make run`` demo), never on a public one. When
-API reads need a key (``ASSISTANT_REQUIRE_KEY_FOR_READS``), the UI asks for one at sign-in.
+Auth is the API's: when API keys are configured, the UI asks for one at sign-in (``app``), so every
+queue call and upload carries a key, and a signed-in session may change the library. Without keys,
+library changes are allowed only when the app listens on a loopback address (the ``make run`` demo).
+Files are read only from Gradio's upload folder, never from a path a client names.
 """
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
+import os
+import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import gradio as gr
+
+from assistant import inputs
 from assistant.core import Assistant
-from assistant.errors import AssistantError
-from assistant.settings import Settings
+from assistant.errors import AssistantError, BadInput
 from assistant.types import Answer
-from assistant.ui_render import (
+from assistant.web.guards import is_loopback
+from assistant.web.render import (
     CSS,
     HEAD,
     esc,
@@ -35,8 +38,9 @@ from assistant.ui_render import (
     render_source_turns,
     render_sources,
 )
+from assistant.web.shared import summaries_available, summary_stream
 
-__all__ = ["CSS", "HEAD", "build_ui", "render_sources", "ui_login"]
+__all__ = ["CSS", "HEAD", "build_ui", "library_writes_error", "read_uploads", "render_sources"]
 
 EXAMPLES = [
     "When did China Unicom and Shandong Heavy Industry sign their strategic cooperation agreement?",
@@ -48,41 +52,53 @@ MAX_CHOICES = 300  # releases offered in a checklist or dropdown at once; search
 THINKING = "<span class='thinking'>Searching the releases…</span>"
 
 
-def library_writes_error(assistant: Assistant, key: str | None) -> str | None:
-    """Why this session may not change the library, or None when it may."""
-    keys = assistant.settings.api_key_list
-    if keys:
-        if key and any(hmac.compare_digest(key.encode(), k.encode()) for k in keys):
-            return None
-        return "Enter a valid API key (from ASSISTANT_API_KEYS) above to change the library."
-    try:
-        loopback = ipaddress.ip_address(assistant.settings.host).is_loopback
-    except ValueError:
-        loopback = assistant.settings.host == "localhost"
-    if loopback:
+MAX_UPLOAD_FILES = 20  # files in one UI upload; the API takes more (see ASSISTANT_MAX_REQUEST_MB)
+
+
+def library_writes_error(assistant: Assistant, signed_in: bool) -> str | None:
+    """Why this session may not change the library, or None when it may.
+
+    With API keys configured every UI session has signed in with one (``signed_in``); without keys,
+    only a server on a loopback address accepts changes.
+    """
+    if assistant.settings.api_key_list:
+        return None if signed_in else "Sign in with an API key (from ASSISTANT_API_KEYS) to change the library."
+    if is_loopback(assistant.settings.host):
         return None
     return ("Library changes are off: this server listens on a public address and has no API keys. "
             "Set ASSISTANT_API_KEYS to allow them.")
 
 
-def ui_login(settings: Settings) -> Callable[[str, str], bool] | None:
-    """Gradio's login check when API reads need a key: any user name, an API key as the password."""
-    if not settings.require_key_for_reads:
-        return None
-    keys = [k.encode() for k in settings.api_key_list]
+def upload_folder() -> Path:
+    import gradio.utils
 
-    def check(_user: str, password: str) -> bool:
-        return any(hmac.compare_digest((password or "").encode(), k) for k in keys)
+    return Path(gradio.utils.get_upload_folder()).resolve()
 
-    return check
+
+def read_uploads(paths: list[str], max_bytes: int) -> list[tuple[str, bytes]]:
+    """The uploaded files' names and bytes, then each is deleted.
+
+    Only regular files inside Gradio's upload folder are read (a client names the path in its request,
+    so any other path, a device or a FIFO, is refused before it is opened); each is bounded by size.
+    """
+    if len(paths) > MAX_UPLOAD_FILES:
+        raise BadInput(f"at most {MAX_UPLOAD_FILES} files per upload ({len(paths)} were sent)")
+    folder = upload_folder()
+    out = []
+    for name in paths:
+        path = Path(os.path.abspath(name))
+        if not path.resolve().is_relative_to(folder) or not stat.S_ISREG(path.lstat().st_mode):
+            raise BadInput(f"{path.name} was not uploaded through this page")
+        if path.stat().st_size > max_bytes:
+            raise BadInput(f"{path.name} is larger than the limit of {max_bytes / 1e6:g} MB (ASSISTANT_MAX_FILE_MB)")
+        with path.open("rb") as f:
+            out.append((path.name, f.read(max_bytes + 1)))
+        path.unlink(missing_ok=True)
+    return out
 
 
 def build_ui(assistant: Assistant) -> Any:
-    import gradio as gr
-
-    from assistant.api import make_filters, summaries_available, summary_formats, summary_stream
-
-    keys_needed = bool(assistant.settings.api_key_list)
+    settings = assistant.settings
 
     # ---- lists of releases, computed once per refresh --------------------------------------
     def catalogue(find: str = "") -> list[tuple[Any, int]]:
@@ -136,7 +152,7 @@ def build_ui(assistant: Assistant) -> Any:
         answer: Answer | None = None
         text = ""
         try:
-            filters = make_filters(since, until, sources)
+            filters = inputs.filters(since, until, sources, labels=("From", "To"))
             for item in assistant.ask_stream(q, history=turns, filters=filters):
                 if isinstance(item, Answer):
                     answer = item
@@ -169,7 +185,7 @@ def build_ui(assistant: Assistant) -> Any:
         text, summary = "", None
         try:
             for item in summary_stream(assistant, release_ids=list(picked or []), query=query, since=since,
-                                       until=until, sources=list(sources or []), fmt=fmt):
+                                       until=until, sources=list(sources or []), fmt=fmt, labels=("From", "To")):
                 if isinstance(item, str):
                     text += item
                     yield text, "<p class='thinking'>Writing the draft…</p>"
@@ -205,24 +221,27 @@ def build_ui(assistant: Assistant) -> Any:
         return str(path)
 
     # ---- library ---------------------------------------------------------------------------
-    def upload(files: list[str] | None, key: str, lib_find: str, sum_find: str, picked: list[str],
+    def upload(files: list[str] | None, lib_find: str, sum_find: str, picked: list[str], request: gr.Request,
                progress: Any = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
         if not files:
             return (gr.skip(),) * 7
-        denied = library_writes_error(assistant, key)
+        denied = library_writes_error(assistant, bool(request.username))
         if denied:
             return (f"<p class='warn'>{esc(denied)}</p>", None, *(gr.skip(),) * 5)
         progress(0, desc="Reading files")
-        named = [(Path(f).name, Path(f).read_bytes()) for f in files]
+        try:
+            named = read_uploads(list(files), int(settings.max_file_mb * 1_000_000))
+        except BadInput as e:
+            return (f"<p class='warn'>⚠️ {esc(e.message)}</p>", None, *(gr.skip(),) * 5)
         report = assistant.add_files(named, progress=lambda n, total, name: progress(
             (n - 1, total), desc=f"Indexing {name}", unit="files"))
         return (render_report(report), None, *refresh(lib_find, sum_find, picked))
 
-    def delete(release_id: str | None, key: str, lib_find: str, sum_find: str, picked: list[str]
+    def delete(release_id: str | None, lib_find: str, sum_find: str, picked: list[str], request: gr.Request
                ) -> tuple[Any, ...]:
         if not release_id:
             return ("<p class='warn'>Choose a release to delete.</p>", *(gr.skip(),) * 5)
-        denied = library_writes_error(assistant, key)
+        denied = library_writes_error(assistant, bool(request.username))
         if denied:
             return (f"<p class='warn'>{esc(denied)}</p>", *(gr.skip(),) * 5)
         try:
@@ -231,9 +250,9 @@ def build_ui(assistant: Assistant) -> Any:
             return (f"<p class='warn'>⚠️ {esc(e.message)}</p>", *(gr.skip(),) * 5)
         return (f"<p class='ok'>Deleted {esc(release_id)}.</p>", *refresh(lib_find, sum_find, picked))
 
-    def reindex(key: str, lib_find: str, sum_find: str, picked: list[str], progress: Any = gr.Progress()  # noqa: B008
-                ) -> tuple[Any, ...]:
-        denied = library_writes_error(assistant, key)
+    def reindex(lib_find: str, sum_find: str, picked: list[str], request: gr.Request,
+                progress: Any = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
+        denied = library_writes_error(assistant, bool(request.username))
         if denied:
             return (f"<p class='warn'>{esc(denied)}</p>", *(gr.skip(),) * 5)
         progress(0, desc="Re-indexing")
@@ -248,7 +267,7 @@ def build_ui(assistant: Assistant) -> Any:
     # ---- layout ----------------------------------------------------------------------------
     initial = catalogue()
     initial_sources = sources_choices()
-    with gr.Blocks(title="Press-room assistant", analytics_enabled=False) as demo:
+    with gr.Blocks(title="Press-room assistant", analytics_enabled=False, delete_cache=(600, 3600)) as demo:
         gr.HTML("<div class='app-head'><h1>Press-room assistant</h1><p>Ask about the organisation's press "
                 "releases. Every sentence of an answer cites its release; click a [n] to see the passage.</p></div>")
         turns = gr.State([])
@@ -290,7 +309,7 @@ def build_ui(assistant: Assistant) -> Any:
                                 sum_since = gr.Textbox("", label="From", placeholder="YYYY-MM-DD or YYYY")
                                 sum_until = gr.Textbox("", label="To", placeholder="YYYY-MM-DD or YYYY")
                             sum_sources = gr.Dropdown(label="Sources", multiselect=True, choices=initial_sources)
-                        formats = summary_formats()
+                        formats = inputs.summary_formats()
                         sum_format = gr.Radio(formats, value=formats[0], label="Format", elem_id="sum-format")
                         sum_go = gr.Button("Generate draft", variant="primary", elem_id="sum-generate",
                                            interactive=summaries_available(assistant))
@@ -319,8 +338,6 @@ def build_ui(assistant: Assistant) -> Any:
                                                    "jsonl)", file_count="multiple", elem_id="lib-upload", height=140)
                         lib_report = gr.HTML("", elem_id="lib-report")
                     with gr.Column():
-                        lib_key = gr.Textbox(label="API key (needed to change the library)", type="password",
-                                             visible=keys_needed, elem_id="lib-key")
                         lib_pick = gr.Dropdown(label="Release to delete", choices=pick_choices(initial), value=None,
                                                filterable=True,
                                                elem_id="lib-pick")
@@ -344,11 +361,11 @@ def build_ui(assistant: Assistant) -> Any:
                        api_visibility="private")
 
         lib_find.change(find_releases, [lib_find], [lib_table, lib_pick], api_name="releases")
-        lib_upload.upload(upload, [lib_upload, lib_key, lib_find, sum_find, sum_pick], [lib_report, lib_upload, *lists],
+        lib_upload.upload(upload, [lib_upload, lib_find, sum_find, sum_pick], [lib_report, lib_upload, *lists],
                           api_visibility="private")
-        lib_delete.click(delete, [lib_pick, lib_key, lib_find, sum_find, sum_pick], [lib_report, *lists],
+        lib_delete.click(delete, [lib_pick, lib_find, sum_find, sum_pick], [lib_report, *lists],
                          api_visibility="private")
-        lib_reindex.click(reindex, [lib_key, lib_find, sum_find, sum_pick], [lib_report, *lists],
+        lib_reindex.click(reindex, [lib_find, sum_find, sum_pick], [lib_report, *lists],
                           api_visibility="private")
         demo.load(refresh, [lib_find, sum_find, sum_pick], lists, api_visibility="private")
     demo.queue(default_concurrency_limit=2)

@@ -1,7 +1,8 @@
 """The API's request and response shapes: they are the OpenAPI schema that clients and schemathesis check.
 
-Request models are strict (no silent coercion of ``0`` to ``false``); response models allow extra
-fields, so a response may grow without breaking clients that ignore what they do not know.
+Request models are strict (no silent coercion of ``0`` to ``false``) and reject unknown fields, so that a
+typo such as ``sincee`` is a 422 naming it, not a silently unfiltered answer. Response models allow
+extra fields, so a response may grow without breaking clients that ignore what they do not know.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.inputs import MAX_SUMMARY_IDS
 
 NOT_BLANK = r"[^\s\x1c-\x1f]"  # at least one character that str.strip() keeps
 
@@ -35,13 +38,13 @@ class ErrorResponse(BaseModel):
 
 
 class ChatMessage(BaseModel):
-    model_config = ConfigDict(strict=True)
+    model_config = ConfigDict(strict=True, extra="forbid")
     role: str = Field(..., description="user or assistant (system messages are ignored).")
     content: str
 
 
 class AskRequest(BaseModel):
-    model_config = ConfigDict(strict=True)
+    model_config = ConfigDict(strict=True, extra="forbid")
     question: str = Field(..., description="The question, in plain words.", pattern=NOT_BLANK)
     history: list[ChatMessage] = Field(default_factory=list, description="Earlier turns, oldest first.")
     since: str | None = Field(None, description="Only releases published on or after this date (YYYY-MM-DD or YYYY).")
@@ -162,14 +165,35 @@ class HealthOut(_Open):
 
 
 class SummarizeRequest(BaseModel):
-    model_config = ConfigDict(strict=True)
-    release_ids: list[str] | None = Field(None, description="Summarise these releases ...")
+    model_config = ConfigDict(strict=True, extra="forbid")
+    release_ids: list[str] | None = Field(None, max_length=MAX_SUMMARY_IDS,
+                                          description=f"Summarise these releases (at most {MAX_SUMMARY_IDS}) ...")
     query: str | None = Field(None, description="... or the releases that best match this topic ...")
     since: str | None = Field(None, description="... published on or after this date ...")
     until: str | None = Field(None, description="... and on or before this date ...")
     sources: list[str] = Field(default_factory=list, description="... from these sources.")
     format: str = Field("brief", description="brief, bullets, social, newsletter or exec.")
     backend: str | None = Field(None, description="Summary backend; default from settings.")
+
+
+def validation_message(exc: Exception) -> str:
+    """One sentence per problem of a request that failed validation, naming the field."""
+    errors = exc.errors() if hasattr(exc, "errors") else []
+    parts = []
+    for e in errors:
+        loc = [str(x) for x in e.get("loc", ()) if x not in ("body", "query", "path", "header")]
+        kind = e.get("type")
+        if kind == "json_invalid":
+            where = (e.get("ctx") or {}).get("error", "")
+            parts.append(f"the body is not valid JSON ({where})" if where else "the body is not valid JSON")
+            continue
+        if kind == "extra_forbidden":
+            parts.append(f"unknown field {'.'.join(loc)!r}")
+            continue
+        where = ".".join(loc)
+        msg = "must not be blank" if (e.get("ctx") or {}).get("pattern") == NOT_BLANK else e.get("msg")
+        parts.append(f"{where}: {msg}" if where else str(msg))
+    return "; ".join(parts) if parts else str(exc)
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
