@@ -693,3 +693,164 @@ def test_injected_release_stays_data_in_the_summary_prompt(injection_index, monk
     user = hostile_call[1]["content"]
     _assert_quoted(user, 1, [INJECTION.split(". ")[0]])
     assert user.rsplit("</sources>", 1)[1].strip() == "Write the brief summary now."
+
+
+# ---- the web app as an attacker sees it (#19: 1, 2, 8, 9, 14, 15) ------------------------------------
+SECRET = ("Quillon Secret Server File\n\nHARLOW BAY, May 5, 2026 -- This file lives on the server and holds "
+          "the phrase quillon-server-secret, which no client may read through the UI.\n")
+
+
+@pytest.fixture
+def ui_server(tmp_path: Path, embedder) -> Iterator[tuple[str, Any]]:  # type: ignore[no-untyped-def]
+    """The app as ``make run`` serves it: UI mounted, loopback, no API keys, an empty index."""
+    from assistant.web.app import create_app
+
+    a = make_assistant(tmp_path / "data", embedder, corpus_dir="")
+    with running(create_app(a)) as base:
+        yield base, a
+
+
+def _upload_call(base: str, client: httpx.Client, files: list[dict[str, Any]]) -> dict[str, Any]:
+    """A Gradio queue call for the Library's upload event, whose FileData paths the client chooses."""
+    config = client.get(f"{base}/config", timeout=30).json()
+    ids = {c["id"]: c for c in config["components"]}
+    upload = next(c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "lib-upload")
+    dep = next(d for d in config["dependencies"] if [upload, "upload"] in [list(t) for t in d["targets"]])
+    data = [files if i == upload else ids[i].get("props", {}).get("value") for i in dep["inputs"]]
+    session = f"probe{random.randrange(10**9)}"
+    joined = client.post(f"{base}/gradio_api/queue/join", timeout=10, json={
+        "data": data, "event_data": None, "fn_index": dep["id"], "trigger_id": upload, "session_hash": session})
+    if joined.status_code != 200:
+        return {"status": joined.status_code}
+    with client.stream("GET", f"{base}/gradio_api/queue/data", params={"session_hash": session},
+                       timeout=30) as stream:
+        for line in stream.iter_lines():
+            if line.startswith("data:"):
+                msg = json.loads(line[5:])
+                if msg.get("msg") == "process_completed":
+                    return msg
+    return {}
+
+
+def _file_data(path: Path | str) -> dict[str, Any]:
+    return {"path": str(path), "orig_name": Path(path).name, "meta": {"_type": "gradio.FileData"}}
+
+
+def test_ui_upload_never_reads_a_server_path(ui_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    base, assistant = ui_server
+    secret = tmp_path / "server-secret.txt"
+    secret.write_text(SECRET, encoding="utf-8")
+    with httpx.Client(headers={"Host": "127.0.0.1"}) as client:
+        done = _upload_call(base, client, [_file_data(secret)])
+    assert done, "the queue call did not finish"
+    assert assistant.releases() == []  # nothing indexed
+    listed = httpx.get(f"{base}/api/v1/releases", timeout=10).json()["releases"]
+    assert listed == [] and "quillon-server-secret" not in json.dumps(done)
+    # a page on another origin (or another host name, as DNS rebinding sends) gets nothing
+    foreign = httpx.get(f"{base}/config", headers={"Host": "attacker.example"}, timeout=10)
+    assert foreign.status_code == 421
+    cors = httpx.options(f"{base}/gradio_api/queue/join", timeout=10, headers={
+        "Origin": "http://localhost:9999", "Access-Control-Request-Method": "POST"})
+    assert cors.headers.get("access-control-allow-origin") is None
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_ui_upload_of_a_fifo_or_device_does_not_freeze_the_server(ui_server, tmp_path: Path, kind: str) -> None:  # type: ignore[no-untyped-def]
+    base, assistant = ui_server
+    if kind == "fifo":
+        target = tmp_path / "stuck.txt"
+        os.mkfifo(target)
+    else:
+        target = Path("/dev/zero")
+    result: dict[str, Any] = {}
+
+    def probe() -> None:
+        with httpx.Client() as client:
+            try:
+                result.update(_upload_call(base, client, [_file_data(target)]))
+            except httpx.HTTPError as e:
+                result["error"] = repr(e)
+
+    thread = threading.Thread(target=probe, daemon=True)
+    thread.start()
+    try:
+        time.sleep(1.0)
+        health = httpx.get(f"{base}/api/v1/health", timeout=5)  # answers while the probe is in flight
+        assert health.status_code == 200
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "the upload call never finished"
+        assert assistant.releases() == []
+    finally:
+        if kind == "fifo":  # let a reader that is stuck on the FIFO go
+            try:
+                os.close(os.open(target, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError:
+                pass
+
+
+def test_ui_calls_and_uploads_need_the_key_when_keys_are_set(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    from assistant.web.app import create_app
+
+    a = make_assistant(tmp_path / "data", embedder, api_keys=KEY, corpus_dir="")
+    cache_before = _files_on_disk([], [Path(tempfile.gettempdir()) / "gradio"])
+    with running(create_app(a)) as base, httpx.Client(base_url=base, timeout=30) as anonymous:
+        files = [("files", (f"{MARKER}-{i}.txt", b"Kelp farm release text.", "text/plain")) for i in range(3)]
+        assert anonymous.post("/gradio_api/upload", files=files).status_code == 401
+        assert anonymous.post("/gradio_api/queue/join", json={"data": [], "fn_index": 0,
+                                                              "session_hash": "x"}).status_code == 401
+        assert MARKER not in " ".join(_files_on_disk([], [Path(tempfile.gettempdir()) / "gradio"]) - cache_before)
+        with httpx.Client(base_url=base, timeout=30) as signed_in:
+            assert signed_in.post("/login", data={"username": "press", "password": KEY}).status_code == 200
+            assert signed_in.post("/gradio_api/upload", files=files).status_code == 200
+            many = [("files", (f"{MARKER}-{i}.txt", b"x", "text/plain")) for i in range(30)]
+            assert signed_in.post("/gradio_api/upload", files=many).status_code == 413  # a cap on files per upload
+
+
+def test_ui_reads_uploads_only_from_the_upload_folder_and_removes_them(tmp_path: Path) -> None:
+    from assistant.errors import BadInput
+    from assistant.web.ui import read_uploads, upload_folder
+
+    folder = upload_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    good = Path(tempfile.mkdtemp(dir=folder)) / "release.txt"
+    good.write_text(SECRET, encoding="utf-8")
+    assert read_uploads([str(good)], 1_000_000) == [("release.txt", SECRET.encode())]
+    assert not good.exists()  # cleaned up once read
+    outside = tmp_path / "outside.txt"
+    outside.write_text(SECRET, encoding="utf-8")
+    fifo = Path(tempfile.mkdtemp(dir=folder)) / "fifo.txt"
+    os.mkfifo(fifo)
+    for path in (outside, fifo, Path(str(folder) + "/../" + outside.name), Path("/dev/zero")):
+        with pytest.raises(BadInput, match="not uploaded"):
+            read_uploads([str(path)], 1_000_000)
+    big = Path(tempfile.mkdtemp(dir=folder)) / "big.txt"
+    big.write_bytes(b"x" * 2000)
+    with pytest.raises(BadInput, match="larger than"):
+        read_uploads([str(big)], 1000)
+
+
+def test_summaries_bound_the_ids_they_take(upload_server) -> None:  # type: ignore[no-untyped-def]
+    base, _ = upload_server
+    for n in (51, 40_000):
+        r = httpx.post(f"{base}/api/v1/summarize", json={"release_ids": [f"id-{i}" for i in range(n)]}, timeout=60)
+        assert r.status_code == 422, (n, r.text[:300])
+        assert r.json()["error"]["code"] in ("invalid_input", "too_many_releases") and "50" in r.json()["error"][
+            "message"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/releases", "/api/v1/ask", "/v1/chat/completions"])
+def test_deeply_nested_json_is_a_422(upload_server, path: str) -> None:  # type: ignore[no-untyped-def]
+    base, assistant = upload_server
+    depth = 100_000
+    body = "[" * depth + "]" * depth
+    r = httpx.post(base + path, content=body, timeout=30,
+                   headers={"Content-Type": "application/json", "Authorization": f"Bearer {KEY}"})
+    assert r.status_code == 422, r.text[:300]
+    assert r.json()["error"]["code"] == "invalid_input" and "nested" in r.json()["error"]["message"]
+
+
+def test_health_shows_no_server_paths(upload_server) -> None:  # type: ignore[no-untyped-def]
+    base, assistant = upload_server
+    body = httpx.get(f"{base}/api/v1/health", timeout=10).text
+    assert str(assistant.settings.data_dir) not in body and "/" not in json.loads(body).get("store", "")
+    assert json.loads(body)["status"] == "ok"

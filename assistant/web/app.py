@@ -164,9 +164,10 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if exc.status_code == 400:  # FastAPI's "error parsing the body": a body that is not UTF-8 JSON
-            return JSONResponse(error_body(422, "invalid_input", "the request body is not valid UTF-8 JSON"),
-                                status_code=422)
+        if exc.status_code == 400:  # FastAPI's "error parsing the body": not UTF-8, or nested too deeply
+            why = ("the JSON is nested too deeply" if isinstance(exc.__cause__, RecursionError)
+                   else "the request body is not valid UTF-8 JSON")
+            return JSONResponse(error_body(422, "invalid_input", why), status_code=422)
         code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "http_error")
         return JSONResponse(error_body(exc.status_code, code, str(exc.detail)), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
