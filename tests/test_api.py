@@ -205,6 +205,35 @@ def test_errors_share_one_json_shape(server: str, method: str, path: str, payloa
         assert r.headers["allow"]
 
 
+@pytest.mark.parametrize("path,payload,field", [
+    ("/api/v1/ask", {"question": "When?", "sincee": "2023"}, "sincee"),
+    ("/api/v1/ask", {"question": "When?", "history": [{"role": "user", "content": "hi", "extra": 1}]},
+     "history.0.extra"),
+    ("/api/v1/summarize", {"query": "meters", "formt": "bullets"}, "formt"),
+])
+def test_unknown_fields_are_named_not_ignored(server: str, path: str, payload: dict[str, Any], field: str) -> None:
+    r = httpx.post(server + path, json=payload, timeout=30)
+    assert r.status_code == 422, r.text
+    err = r.json()["error"]
+    assert err["code"] == "invalid_input" and f"unknown field {field!r}" in err["message"]
+
+
+def test_unknown_field_of_a_json_release_is_named(writable: str) -> None:
+    r = httpx.post(f"{writable}/api/v1/releases", json={"text": TIDAL, "titel": "x"}, headers=HEADERS)
+    assert r.status_code == 422 and r.json()["error"] == {
+        "status": 422, "code": "invalid_input", "message": "unknown field 'titel'"}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/ask", "/api/v1/summarize", "/v1/chat/completions"])
+def test_malformed_json_says_so_in_words(server: str, path: str) -> None:
+    r = httpx.post(server + path, content=b'{"question": "When?",}', timeout=30,
+                   headers={"Content-Type": "application/json"})
+    assert r.status_code == 422
+    err = r.json()["error"]
+    assert err["code"] == "invalid_input" and err["message"].startswith("the body is not valid JSON (")
+    assert "JSON decode error" not in err["message"] and not err["message"][0].isdigit()
+
+
 def test_blank_question_message_is_plain(server: str) -> None:
     err = httpx.post(f"{server}/api/v1/ask", json={"question": " "}).json()["error"]
     assert err["message"] == "question: must not be blank"
