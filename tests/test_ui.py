@@ -86,18 +86,19 @@ def test_render_report_lists_each_rejected_file_escaped() -> None:
     assert "1 added" in html and "1 rejected" in html and "&lt;b&gt;.txt" in html and "empty file" in html
 
 
-@pytest.mark.parametrize("host,keys,key,allowed", [
-    ("127.0.0.1", "", "", True), ("::1", "", "", True), ("localhost", "", "", True),
-    ("0.0.0.0", "", "", False), ("192.0.2.7", "", "", False),
-    ("0.0.0.0", "k1,k2", "k2", True), ("0.0.0.0", "k1", "nope", False), ("127.0.0.1", "k1", "", False),
+@pytest.mark.parametrize("host,keys,signed_in,allowed", [
+    ("127.0.0.1", "", False, True), ("::1", "", False, True), ("localhost", "", False, True),
+    ("0.0.0.0", "", False, False), ("192.0.2.7", "", False, False),
+    ("0.0.0.0", "k1,k2", True, True), ("0.0.0.0", "k1", False, False), ("127.0.0.1", "k1", False, False),
 ])
-def test_library_changes_from_the_ui_need_a_key_or_loopback(host: str, keys: str, key: str, allowed: bool) -> None:
+def test_library_changes_from_the_ui_need_a_key_or_loopback(host: str, keys: str, signed_in: bool,
+                                                            allowed: bool) -> None:
     from assistant.core import Assistant
     from assistant.settings import Settings
     from assistant.web.ui import library_writes_error
 
     assistant = Assistant(Settings(host=host, api_keys=keys))
-    assert (library_writes_error(assistant, key) is None) is allowed
+    assert (library_writes_error(assistant, signed_in) is None) is allowed
 
 
 # ---- the browser ----------------------------------------------------------------------------
