@@ -202,13 +202,13 @@ def test_citation_opens_the_highlighted_source(page: Any) -> None:
     card = page.locator("#src-1-1")
     expect(card).to_be_in_viewport()
     expect(card).to_have_class(re.compile(r"\bflash\b"))
-    assert "July 30, 2022" in card.locator("blockquote mark").inner_text()
+    assert "July 30, 2022" in card.locator("blockquote mark").first.inner_text()
     assert "Strategic Cooperation Agreement" in card.locator(".source-head").inner_text()
     assert "2022-07-30" in card.locator(".meta").inner_text() and "quote checked" in card.inner_text()
     card.locator("details.full summary").click()
     full = card.locator(".fulltext")
     expect(full).to_be_visible()
-    assert "July 30, 2022" in full.locator("mark").inner_text()
+    assert "July 30, 2022" in full.locator("mark").first.inner_text()
     shot(page, "chat-source")
 
 

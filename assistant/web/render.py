@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import string
 from typing import Any
 
 from assistant.core import Assistant
@@ -23,9 +24,17 @@ def esc(text: Any) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
+def display_title(title: str) -> str:
+    """A title as people read it: one set in capitals (a wire-service habit) is shown in title case."""
+    letters = [c for c in title if c.isalpha()]
+    if len(letters) >= 4 and all(c.isupper() for c in letters):
+        return string.capwords(title.lower())
+    return title
+
+
 def release_label(release: Any) -> str:
     """How a release is named in lists: date, then title."""
-    return f"{release.date or '----------'} · {release.title or release.id}"
+    return f"{release.date or 'undated'} · {display_title(release.title or release.id)}"
 
 
 def _link(url: str | None, label: str) -> str:
@@ -34,11 +43,17 @@ def _link(url: str | None, label: str) -> str:
     return label
 
 
-def render_answer(answer: Answer, turn: int) -> str:
-    """The answer for the chat: escaped text whose [n] link to source card n of this turn."""
+def render_answer(answer: Answer, turn: int, covers: str = "") -> str:
+    """The answer for the chat: escaped text whose [n] link to source card n of this turn.
+
+    ``covers`` names the filters the answer was limited to ("releases from 2023-01-01 on"), so that an
+    answer never hides which releases it looked at.
+    """
+    scope = f"<div class='covers'>Searched only {esc(covers)}.</div>" if covers else ""
     if not answer.covered:
+        hint = "widen the date and source filters" if covers else "widen the question"
         return ("<div class='not-covered'><b>Not covered.</b> " + esc(answer.text) +
-                "<br><span class='hint'>Try other words, or widen the date and source filters.</span></div>")
+                f"<br><span class='hint'>Try other words, or {hint}.</span>{scope}</div>")
     numbers = {c.number for c in answer.citations}
 
     def link(m: re.Match[str]) -> str:
@@ -47,40 +62,78 @@ def render_answer(answer: Answer, turn: int) -> str:
             return m.group(0)
         return f"<a class='cite' href='#src-{turn}-{n}' title='Show source {n}'>[{n}]</a>"
 
-    return f"<div class='answer'>{_MARK.sub(link, esc(answer.text))}</div>"
+    return f"<div class='answer'>{_MARK.sub(link, esc(answer.text))}{scope}</div>"
 
 
 def render_sources(assistant: Assistant, answer: Answer, turn: int = 1) -> str:
-    """Each cited release: title (linked), date, source, and the quote highlighted in its context."""
+    """One card per cited release: title (linked), date, source, and each quote highlighted in its context."""
     if not answer.citations:
         return "<p class='no-sources'>No sources: the releases do not cover this question.</p>"
-    return "\n".join(_render_citation(assistant, c, turn) for c in answer.citations)
+    by_release: dict[str, list[Citation]] = {}
+    for c in answer.citations:
+        by_release.setdefault(c.release_id, []).append(c)
+    return "\n".join(_render_release(assistant, cites, turn) for cites in by_release.values())
 
 
-def _render_citation(assistant: Assistant, c: Citation, turn: int) -> str:
+def _quotes_in(assistant: Assistant, cites: list[Citation]) -> tuple[str, list[tuple[int, int, Citation]]]:
+    """The release text and where each citation's quote sits in it (the quote alone when the release changed)."""
     try:
-        text = assistant.release(c.release_id).text
+        text = assistant.release(cites[0].release_id).text
     except AssistantError:
-        text, start, end = c.quote, 0, len(c.quote)
-    else:
-        start, end = c.start, c.end
-        if text[start:end] != c.quote:  # the release changed since the answer: show what was quoted
-            text, start, end = c.quote, 0, len(c.quote)
-    before = text[max(0, start - CONTEXT_CHARS):start]
-    after = text[end:end + CONTEXT_CHARS]
-    quote = esc(text[start:end])
-    meta = " · ".join(esc(x) for x in (c.date, c.source, None if c.url else c.release_id) if x)
+        text = ""
+    spans = []
+    for c in cites:
+        if text[c.start:c.end] == c.quote:
+            spans.append((c.start, c.end, c))
+    if len(spans) < len(cites):  # the release changed since the answer: show what was quoted
+        text = "\n\n".join(c.quote for c in cites)
+        spans, at = [], 0
+        for c in cites:
+            spans.append((at, at + len(c.quote), c))
+            at += len(c.quote) + 2
+    return text, sorted(spans, key=lambda s: s[0])
+
+
+def _render_release(assistant: Assistant, cites: list[Citation], turn: int) -> str:
+    first = cites[0]
+    text, spans = _quotes_in(assistant, cites)
+    numbers = "".join(f"<span class='num'>[{c.number}]</span>" for c in cites)
+    anchors = "".join(f"<span class='anchor' id='src-{turn}-{c.number}'></span>" for c in cites[1:])
+    meta = " · ".join(esc(x) for x in (first.date or "undated", first.source) if x)
+    verified = all(c.verified for c in cites)
     check = ("<span class='ok' title='The quote was found word for word in the release'>✓ quote checked</span>"
-             if c.verified else "<span class='warn'>⚠ quote not verified</span>")
+             if verified else "<span class='warn'>⚠ quote not verified</span>")
+    contexts = []
+    for start, end, c in spans:
+        before = text[max(0, start - CONTEXT_CHARS):start]
+        after = text[end:end + CONTEXT_CHARS]
+        contexts.append(
+            f"<blockquote class='context'><span class='num'>[{c.number}]</span> "
+            f"{'…' if start > CONTEXT_CHARS else ''}{esc(before)}<mark>{esc(text[start:end])}</mark>"
+            f"{esc(after)}{'…' if end + CONTEXT_CHARS < len(text) else ''}</blockquote>")
+    full, at = [], 0
+    for start, end, _ in spans:
+        if start < at:  # overlapping quotes: the first one's mark covers both
+            continue
+        full.append(f"{esc(text[at:start])}<mark>{esc(text[start:end])}</mark>")
+        at = end
+    full.append(esc(text[at:]))
+    title = esc(display_title(first.title or "Untitled release"))
     return (
-        f"<div class='source' id='src-{turn}-{c.number}'>"
-        f"<div class='source-head'><span class='num'>[{c.number}]</span> {_link(c.url, esc(c.title or c.release_id))}"
-        f"</div><div class='meta'>{meta} {check}</div>"
-        f"<blockquote class='context'>{'…' if start > CONTEXT_CHARS else ''}{esc(before)}<mark>{quote}</mark>"
-        f"{esc(after)}{'…' if end + CONTEXT_CHARS < len(text) else ''}</blockquote>"
-        f"<details class='full'><summary>Whole release</summary><div class='fulltext'>{esc(text[:start])}"
-        f"<mark>{quote}</mark>{esc(text[end:])}</div></details></div>"
+        f"<div class='source' id='src-{turn}-{first.number}' tabindex='-1'>{anchors}"
+        f"<div class='source-head'>{numbers} {_link(first.url, title)}</div>"
+        f"<div class='meta'>{meta} {check}</div>{''.join(contexts)}"
+        f"<details class='full'><summary>Whole release</summary><div class='fulltext'>{''.join(full)}</div>"
+        f"</details></div>"
     )
+
+
+def render_preview(release: Any, chars: int = 1200) -> str:
+    """A release in the Library: title, date, source, link, and the opening of its text."""
+    meta = " · ".join(esc(x) for x in (release.date or "undated", release.source) if x)
+    text = release.text[:chars] + ("…" if len(release.text) > chars else "")
+    return (f"<div class='preview'><h3>{_link(release.url, esc(display_title(release.title or release.id)))}</h3>"
+            f"<div class='meta'>{meta}</div><div class='preview-text'>{esc(text)}</div></div>")
 
 
 def render_source_turns(turns: list[dict[str, Any]]) -> str:
@@ -114,6 +167,17 @@ def render_report(report: IngestReport, title: str = "Upload") -> str:
 
 
 CSS = """
+/* Colours chosen for WCAG AA contrast (4.5:1 or more) on white; Gradio's defaults fall short. */
+:root, .gradio-container, .light {
+  --body-text-color-subdued: #52525b !important; --block-info-text-color: #52525b !important;
+  --input-placeholder-color: #6b7280 !important; --color-accent: #c2410c !important;
+  --link-text-color: #c2410c !important; --button-primary-background-fill: #c2410c !important;
+  --button-primary-background-fill-hover: #9a3412 !important; --button-primary-text-color: #ffffff !important;
+  --button-cancel-background-fill: #b91c1c !important; --button-cancel-background-fill-hover: #991b1b !important;
+  --button-cancel-text-color: #ffffff !important; --block-label-text-color: #3f3f46 !important;
+  --block-title-text-color: #3f3f46 !important; --checkbox-label-text-color: #27272a !important;
+}
+footer, footer a, .show-api, .built-with { color: #52525b !important; }
 .app-head h1 { margin: 0 0 2px 0; font-size: 1.5em; }
 .app-head p { margin: 0; color: var(--body-text-color-subdued); }
 #chat .answer, #chat .not-covered { line-height: 1.55; }
@@ -129,11 +193,23 @@ a.cite:hover { background: var(--color-accent-soft); }
 .source { border-left: 3px solid #6b7280; padding: 4px 10px; margin: 8px 0; border-radius: 2px;
           transition: background-color 0.6s; }
 .source.flash { background-color: rgba(250, 204, 21, 0.25); border-left-color: #ca8a04; }
-.source .num { font-weight: 700; }
+.source .num { font-weight: 700; margin-right: 2px; }
+.source:focus { outline: 2px solid #c2410c; outline-offset: 2px; }
+.covers { color: var(--body-text-color-subdued); font-size: 0.9em; margin-top: 4px; }
+#try { align-items: center; flex-wrap: wrap; gap: 6px; }
+.try-label { color: var(--body-text-color-subdued); font-size: 0.9em; }
+.lib-count { margin: 0; color: var(--body-text-color-subdued); }
+#lib-table td:nth-child(2), #lib-table th:nth-child(2) { white-space: nowrap; }
+.preview { border-left: 3px solid #6b7280; padding: 4px 10px; }
+.preview h3 { margin: 0 0 2px 0; font-size: 1.05em; }
+.preview .meta { color: var(--body-text-color-subdued); font-size: 0.9em; }
+.preview-text { white-space: pre-wrap; max-height: 260px; overflow-y: auto; font-size: 0.93em; margin-top: 6px; }
+#sum-rendered { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 4px 12px;
+                min-height: 60px; }
 .source .meta { color: var(--body-text-color-subdued); font-size: 0.88em; margin: 2px 0; }
 .source .meta .ok, .source .meta .warn { margin-left: 6px; white-space: nowrap; }
 .source .ok, p.ok { color: #15803d; }
-.source .warn, p.warn { color: #b45309; }
+.source .warn, p.warn { color: #9a3412; }
 .source blockquote.context { margin: 6px 0; padding: 0; border: 0; font-size: 0.95em; }
 .source mark { background: #fde68a; color: inherit; padding: 0 2px; border-radius: 2px; }
 .source details.full summary { cursor: pointer; color: var(--body-text-color-subdued); font-size: 0.9em; }
@@ -157,12 +233,14 @@ document.addEventListener('click', function (event) {
   event.preventDefault();
   event.stopPropagation();
   if (!card) return;
-  for (let d = card.closest('details'); d; d = d.parentElement && d.parentElement.closest('details')) d.open = true;
-  card.scrollIntoView({behavior: 'smooth', block: 'center'});
-  card.classList.remove('flash');
-  void card.offsetWidth;
-  card.classList.add('flash');
-  setTimeout(function () { card.classList.remove('flash'); }, 2500);
+  const box = card.classList.contains('source') ? card : card.closest('.source') || card;
+  for (let d = box.closest('details'); d; d = d.parentElement && d.parentElement.closest('details')) d.open = true;
+  box.scrollIntoView({behavior: 'smooth', block: 'center'});
+  box.focus({preventScroll: true});  // keyboard users land on the source, not back on the link
+  box.classList.remove('flash');
+  void box.offsetWidth;
+  box.classList.add('flash');
+  setTimeout(function () { box.classList.remove('flash'); }, 2500);
 }, true);
 </script>
 """

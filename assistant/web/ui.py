@@ -14,6 +14,7 @@ Files are read only from Gradio's upload folder, never from a path a client name
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import tempfile
@@ -31,9 +32,11 @@ from assistant.web.guards import is_loopback
 from assistant.web.render import (
     CSS,
     HEAD,
+    display_title,
     esc,
     release_label,
     render_answer,
+    render_preview,
     render_report,
     render_source_turns,
     render_sources,
@@ -48,6 +51,7 @@ EXAMPLES = [
     "Who became Northwind Grid's chief financial officer in 2021?",
 ]
 MAX_TURNS = 10  # conversation turns kept per session (for follow-ups and the sources panel)
+MAX_SAVED = 10  # earlier conversations kept in the browser
 MAX_CHOICES = 300  # releases offered in a checklist or dropdown at once; search narrows the rest
 THINKING = "<span class='thinking'>Searching the releases…</span>"
 
@@ -113,7 +117,12 @@ def build_ui(assistant: Assistant) -> Any:
         return sorted({r.source for r, _ in assistant.releases() if r.source})
 
     def table(rows: list[tuple[Any, int]]) -> list[list[Any]]:
-        return [[r.title, r.date or "", r.source or "", n, r.id] for r, n in rows]
+        return [[display_title(r.title or r.id), r.date or "", r.source or "", n] for r, n in rows]
+
+    def count_text(rows: list[tuple[Any, int]], find: str = "") -> str:
+        total = len(assistant.releases()) if (find or "").strip() else len(rows)
+        shown = f"{len(rows)} of {total} releases match" if (find or "").strip() else f"{total} releases"
+        return f"<p class='lib-count'>{esc(shown)}. Click a row to preview it.</p>"
 
     def pick_choices(rows: list[tuple[Any, int]], keep: list[str] | None = None) -> list[tuple[str, str]]:
         keep = [k for k in keep or [] if k]
@@ -136,7 +145,8 @@ def build_ui(assistant: Assistant) -> Any:
                 gr.update(choices=pick_choices(lib_rows), value=None),
                 gr.update(choices=srcs),
                 gr.update(choices=sum_choices, value=[p for p in picked if p in valid]),
-                gr.update(choices=srcs))
+                gr.update(choices=srcs),
+                count_text(lib_rows, lib_find))
 
     # ---- chat ------------------------------------------------------------------------------
     def respond(question: str, chat: list[dict[str, Any]], turns: list[dict[str, str]],
@@ -145,7 +155,7 @@ def build_ui(assistant: Assistant) -> Any:
         chat, turns, source_turns = list(chat or []), list(turns or []), list(source_turns or [])
         q = (question or "").strip()
         if not q:
-            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            yield (gr.skip(),) * 6
             return
         chat += [{"role": "user", "content": esc(q)}, {"role": "assistant", "content": THINKING}]
         yield chat, "", gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -167,20 +177,70 @@ def build_ui(assistant: Assistant) -> Any:
         if answer is None:  # a backend that streamed text but no Answer: nothing to cite
             return
         turn = int(source_turns[-1].get("turn", len(source_turns))) + 1 if source_turns else 1  # ids stay unique
-        chat[-1] = {"role": "assistant", "content": render_answer(answer, turn)}
+        covers = filters_text(filters.since, filters.until, filters.sources)
+        chat[-1] = {"role": "assistant", "content": render_answer(answer, turn, covers=covers)}
         turns = (turns + [{"role": "user", "content": q}, {"role": "assistant", "content": answer.text}])
         source_turns = source_turns + [{"question": q, "html": render_sources(assistant, answer, turn), "turn": turn}]
         yield (chat, gr.skip(), render_source_turns(source_turns[-MAX_TURNS:]), turns[-2 * MAX_TURNS:],
                source_turns[-MAX_TURNS:], answer.to_markdown())
 
-    def clear() -> tuple[Any, ...]:
-        return [], "", render_source_turns([]), [], [], ""
+    def filters_label(since: str, until: str, sources: list[str]) -> Any:
+        """The Filters panel says when a filter is on, even folded."""
+        on = filters_text((since or "").strip(), (until or "").strip(), sources or [])
+        return gr.update(label=f"Filters: on, {on}" if on else "Filters: dates and sources")
+
+    # ---- conversations, kept in the browser ------------------------------------------------
+    def saved_choices(saved: dict[str, Any]) -> Any:
+        earlier = (saved or {}).get("earlier", [])
+        return gr.update(choices=[(c["title"], i) for i, c in enumerate(earlier)], value=None,
+                         visible=bool(earlier))
+
+    def remember(saved: dict[str, Any], chat: list[Any], turns: list[Any], source_turns: list[Any]
+                 ) -> dict[str, Any]:
+        saved = dict(saved or {})
+        saved["current"] = {"chat": chat or [], "turns": turns or [], "sources": source_turns or []}
+        return saved
+
+    def restore(saved: dict[str, Any]) -> tuple[Any, ...]:
+        current = (saved or {}).get("current") or {}
+        source_turns = current.get("sources", [])
+        return (current.get("chat", []), render_source_turns(source_turns), current.get("turns", []),
+                source_turns, saved_choices(saved))
+
+    def new_conversation(saved: dict[str, Any], chat: list[Any], turns: list[Any], source_turns: list[Any]
+                         ) -> tuple[Any, ...]:
+        saved = dict(saved or {})
+        earlier = list(saved.get("earlier", []))
+        if turns:
+            earlier = [{"title": conversation_title(turns), "chat": chat, "turns": turns,
+                        "sources": source_turns}, *earlier][:MAX_SAVED]
+        saved.update(earlier=earlier, current={})
+        return ([], "", render_source_turns([]), [], [], "", saved, saved_choices(saved))
+
+    def open_conversation(index: int | None, saved: dict[str, Any], chat: list[Any], turns: list[Any],
+                          source_turns: list[Any]) -> tuple[Any, ...]:
+        saved = dict(saved or {})
+        earlier = list(saved.get("earlier", []))
+        if index is None or not 0 <= int(index) < len(earlier):
+            return (gr.skip(),) * 8
+        chosen = earlier.pop(int(index))
+        if turns:
+            earlier.insert(0, {"title": conversation_title(turns), "chat": chat, "turns": turns,
+                               "sources": source_turns})
+        saved.update(earlier=earlier[:MAX_SAVED], current={"chat": chosen["chat"], "turns": chosen["turns"],
+                                                           "sources": chosen["sources"]})
+        return (chosen["chat"], "", render_source_turns(chosen["sources"]), chosen["turns"], chosen["sources"],
+                "", saved, saved_choices(saved))
 
     # ---- summaries -------------------------------------------------------------------------
     def generate(picked: list[str], query: str, since: str, until: str, sources: list[str], fmt: str
                  ) -> Iterator[tuple[Any, ...]]:
         if not summaries_available(assistant):
-            yield gr.skip(), "<p class='warn'>Summaries are not available in this version.</p>"
+            yield gr.skip(), gr.skip(), "<p class='warn'>Summaries are not available in this version.</p>"
+            return
+        if not (picked or (query or "").strip() or (since or "").strip() or (until or "").strip() or sources):
+            yield gr.skip(), gr.skip(), ("<p class='warn'>Choose what to summarise: tick releases, or give a "
+                                         "topic, dates or sources.</p>")
             return
         text, summary = "", None
         try:
@@ -188,73 +248,92 @@ def build_ui(assistant: Assistant) -> Any:
                                        until=until, sources=list(sources or []), fmt=fmt, labels=("From", "To")):
                 if isinstance(item, str):
                     text += item
-                    yield text, "<p class='thinking'>Writing the draft…</p>"
+                    yield text, text, "<p class='thinking'>Writing the draft…</p>"
                 else:
                     summary = item
         except AssistantError as e:
-            yield gr.skip(), f"<p class='warn'>⚠️ {esc(e.message)}</p>"
+            yield gr.skip(), gr.skip(), f"<p class='warn'>⚠️ {esc(e.message)}</p>"
             return
         if summary is None:
             return
         n = len(summary.citations)
+        draft = summary.to_markdown()
         if not summary.covered:
-            yield summary.to_markdown(), f"<p class='warn'>{esc(summary.text)}</p>"
+            yield draft, draft, f"<p class='warn'>{esc(summary.text)}</p>"
             return
-        yield (summary.to_markdown(),
-               f"<p class='ok'>Draft ready: {esc(fmt)}, from {n} release{'s' if n != 1 else ''}. "
-               "Edit it freely, then download it.</p>")
+        yield (draft, draft, f"<p class='ok'>Draft ready: {esc(fmt)}, from {n} release{'s' if n != 1 else ''}. "
+                             "Edit it if you like, then download it.</p>")
 
-    def download(draft: str, fmt: str, kind: str) -> Any:
+    def draft_files(draft: str, fmt: str) -> tuple[Any, ...]:
+        """The draft as .md and .docx files for the two download buttons (hidden until there is a draft)."""
         if not (draft or "").strip():
-            gr.Warning("Generate a draft first.")
-            return None
+            return gr.update(value=None, visible=False), gr.update(value=None, visible=False)
         folder = Path(tempfile.mkdtemp(prefix="summary-"))
         name = f"summary-{''.join(c for c in fmt or 'draft' if c.isalnum()) or 'draft'}"
-        if kind == "docx":
-            from assistant.export import markdown_to_docx
+        md = folder / f"{name}.md"
+        md.write_text(draft, encoding="utf-8")
+        from assistant.export import markdown_to_docx
 
-            path = folder / f"{name}.docx"
-            path.write_bytes(markdown_to_docx(draft))
-        else:
-            path = folder / f"{name}.md"
-            path.write_text(draft, encoding="utf-8")
-        return str(path)
+        docx = folder / f"{name}.docx"
+        docx.write_bytes(markdown_to_docx(draft))
+        return gr.update(value=str(md), visible=True), gr.update(value=str(docx), visible=True)
+
+    def toggle_edit(editing: bool, draft: str) -> tuple[Any, ...]:
+        editing = not editing
+        return (editing, gr.update(visible=editing), gr.update(visible=not editing, value=draft),
+                gr.update(value="Done editing" if editing else "Edit draft"))
 
     # ---- library ---------------------------------------------------------------------------
     def upload(files: list[str] | None, lib_find: str, sum_find: str, picked: list[str], request: gr.Request,
                progress: Any = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
         if not files:
-            return (gr.skip(),) * 7
+            return (gr.skip(),) * 8
         denied = library_writes_error(assistant, bool(request.username))
         if denied:
-            return (f"<p class='warn'>{esc(denied)}</p>", None, *(gr.skip(),) * 5)
+            return (f"<p class='warn'>{esc(denied)}</p>", None, *(gr.skip(),) * 6)
         progress(0, desc="Reading files")
         try:
             named = read_uploads(list(files), int(settings.max_file_mb * 1_000_000))
         except BadInput as e:
-            return (f"<p class='warn'>⚠️ {esc(e.message)}</p>", None, *(gr.skip(),) * 5)
+            return (f"<p class='warn'>⚠️ {esc(e.message)}</p>", None, *(gr.skip(),) * 6)
         report = assistant.add_files(named, progress=lambda n, total, name: progress(
             (n - 1, total), desc=f"Indexing {name}", unit="files"))
         return (render_report(report), None, *refresh(lib_find, sum_find, picked))
 
+    def ask_delete(release_id: str | None) -> tuple[Any, ...]:
+        """Deleting asks first, naming the release by its title."""
+        if not release_id:
+            return "<p class='warn'>Choose a release to delete.</p>", gr.update(visible=False)
+        title = release_title(release_id)
+        return (f"<p class='warn' id='lib-confirm-text'>Delete “{esc(title)}”? It is removed from the index; "
+                "its file, if any, stays where it is.</p>", gr.update(visible=True))
+
     def delete(release_id: str | None, lib_find: str, sum_find: str, picked: list[str], request: gr.Request
                ) -> tuple[Any, ...]:
+        hide = gr.update(visible=False)
         if not release_id:
-            return ("<p class='warn'>Choose a release to delete.</p>", *(gr.skip(),) * 5)
+            return ("<p class='warn'>Choose a release to delete.</p>", hide, *(gr.skip(),) * 6)
         denied = library_writes_error(assistant, bool(request.username))
         if denied:
-            return (f"<p class='warn'>{esc(denied)}</p>", *(gr.skip(),) * 5)
+            return (f"<p class='warn'>{esc(denied)}</p>", hide, *(gr.skip(),) * 6)
+        title = release_title(release_id)
         try:
             assistant.delete(release_id)
         except AssistantError as e:
-            return (f"<p class='warn'>⚠️ {esc(e.message)}</p>", *(gr.skip(),) * 5)
-        return (f"<p class='ok'>Deleted {esc(release_id)}.</p>", *refresh(lib_find, sum_find, picked))
+            return (f"<p class='warn'>⚠️ {esc(e.message)}</p>", hide, *(gr.skip(),) * 6)
+        return (f"<p class='ok'>Deleted “{esc(title)}”.</p>", hide, *refresh(lib_find, sum_find, picked))
+
+    def release_title(release_id: str) -> str:
+        try:
+            return display_title(assistant.release(release_id).title or release_id)
+        except AssistantError:
+            return release_id
 
     def reindex(lib_find: str, sum_find: str, picked: list[str], request: gr.Request,
                 progress: Any = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
         denied = library_writes_error(assistant, bool(request.username))
         if denied:
-            return (f"<p class='warn'>{esc(denied)}</p>", *(gr.skip(),) * 5)
+            return (f"<p class='warn'>{esc(denied)}</p>", *(gr.skip(),) * 6)
         progress(0, desc="Re-indexing")
         report = assistant.reindex(progress=lambda n, total, name: progress(
             (n - 1, total), desc=f"Re-reading {Path(name).name}", unit="files"))
@@ -262,28 +341,42 @@ def build_ui(assistant: Assistant) -> Any:
 
     def find_releases(find: str) -> tuple[Any, ...]:
         rows = catalogue(find)
-        return table(rows), gr.update(choices=pick_choices(rows), value=None)
+        return table(rows), gr.update(choices=pick_choices(rows), value=None), count_text(rows, find)
+
+    def preview(find: str, event: gr.SelectData) -> tuple[Any, ...]:
+        rows = catalogue(find)
+        row = event.index[0] if isinstance(event.index, list | tuple) else event.index
+        if not isinstance(row, int) or not 0 <= row < len(rows):
+            return gr.skip(), gr.skip()
+        release = assistant.release(rows[row][0].id)
+        return render_preview(release), gr.update(value=release.id)
 
     # ---- layout ----------------------------------------------------------------------------
     initial = catalogue()
     initial_sources = sources_choices()
+    formats = inputs.summary_formats()
     with gr.Blocks(title="Press-room assistant", analytics_enabled=False, delete_cache=(600, 3600)) as demo:
         gr.HTML("<div class='app-head'><h1>Press-room assistant</h1><p>Ask about the organisation's press "
                 "releases. Every sentence of an answer cites its release; click a [n] to see the passage.</p></div>")
         turns = gr.State([])
         source_turns = gr.State([])
+        saved = gr.BrowserState({}, storage_key="press-room-conversations",
+                                secret=hashlib.sha256(f"{settings.data_dir}|{settings.collection}".encode())
+                                .hexdigest()[:32])
+        editing = gr.State(False)
         with gr.Tabs(elem_id="tabs"):
             with gr.Tab("Chat", id="chat-tab", elem_id="chat-tab"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
-                        chat = gr.Chatbot(label="Answers", height=480, elem_id="chat", render_markdown=False,
-                                          latex_delimiters=[], feedback_options=None, buttons=[],
-                                          placeholder="Ask a question about the releases.")
+                        chat = gr.Chatbot(label="Answers", show_label=False, height=480, elem_id="chat",
+                                          render_markdown=False, latex_delimiters=[], feedback_options=None,
+                                          buttons=[], placeholder="Ask a question about the releases.")
                         with gr.Row():
-                            question = gr.Textbox(show_label=False, placeholder="Ask a question about the releases…",
-                                                  elem_id="question", scale=5, max_lines=4, autofocus=True)
+                            question = gr.Textbox(label="Question", show_label=False, elem_id="question",
+                                                  placeholder="Ask a question about the releases…",
+                                                  scale=5, max_lines=4, autofocus=True)
                             ask = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=80)
-                        with gr.Accordion("Filters: dates and sources", open=False, elem_id="filters"):
+                        with gr.Accordion("Filters: dates and sources", open=False, elem_id="filters") as panel:
                             with gr.Row():
                                 since = gr.Textbox("", label="From", placeholder="YYYY-MM-DD or YYYY", elem_id="since")
                                 until = gr.Textbox("", label="To", placeholder="YYYY-MM-DD or YYYY", elem_id="until")
@@ -292,7 +385,11 @@ def build_ui(assistant: Assistant) -> Any:
                         with gr.Row():
                             copy_btn = gr.Button("Copy answer with sources", elem_id="copy-answer", size="sm")
                             clear_btn = gr.Button("New conversation", elem_id="clear", size="sm")
-                        gr.Examples(EXAMPLES, inputs=[question], label="Try")
+                        earlier = gr.Dropdown(label="Earlier conversations", choices=[], value=None,
+                                              visible=False, elem_id="earlier")
+                        with gr.Row(elem_id="try"):
+                            gr.HTML("<span class='try-label'>Try asking:</span>")
+                            tries = [gr.Button(q, size="sm", elem_classes=["try-question"]) for q in EXAMPLES]
                         copy_md = gr.Textbox(visible=False, elem_id="copy-md")
                     with gr.Column(scale=2):
                         sources = gr.HTML(render_source_turns([]), elem_id="sources", label="Sources")
@@ -309,29 +406,35 @@ def build_ui(assistant: Assistant) -> Any:
                                 sum_since = gr.Textbox("", label="From", placeholder="YYYY-MM-DD or YYYY")
                                 sum_until = gr.Textbox("", label="To", placeholder="YYYY-MM-DD or YYYY")
                             sum_sources = gr.Dropdown(label="Sources", multiselect=True, choices=initial_sources)
-                        formats = inputs.summary_formats()
-                        sum_format = gr.Radio(formats, value=formats[0], label="Format", elem_id="sum-format")
+                        sum_format = gr.Radio([(format_label(f), f) for f in formats], value=formats[0],
+                                              label="Format", elem_id="sum-format")
                         sum_go = gr.Button("Generate draft", variant="primary", elem_id="sum-generate",
                                            interactive=summaries_available(assistant))
                     with gr.Column(scale=3):
                         sum_status = gr.HTML("" if summaries_available(assistant) else
                                              "<p class='warn'>Summaries are not available in this version.</p>",
                                              elem_id="sum-status")
+                        sum_view = gr.Markdown("", elem_id="sum-rendered", sanitize_html=True,
+                                               label="Draft", show_label=False)
                         sum_draft = gr.Textbox(label="Draft (Markdown): edit it here", lines=16, max_lines=40,
-                                               interactive=True, elem_id="sum-draft", buttons=["copy"])
+                                               interactive=True, elem_id="sum-draft", visible=False)
                         with gr.Row():
-                            sum_md = gr.Button("Download Markdown", elem_id="sum-md", size="sm")
-                            sum_docx = gr.Button("Download Word (.docx)", elem_id="sum-docx", size="sm")
-                        sum_file = gr.File(label="Your file", interactive=False, elem_id="sum-file")
+                            sum_edit = gr.Button("Edit draft", elem_id="sum-edit", size="sm")
+                            sum_md = gr.DownloadButton("Download Markdown", elem_id="sum-md", size="sm",
+                                                       visible=False)
+                            sum_docx = gr.DownloadButton("Download Word (.docx)", elem_id="sum-docx", size="sm",
+                                                         visible=False)
             with gr.Tab("Library", id="library-tab", elem_id="library-tab"):
                 with gr.Row():
-                    lib_find = gr.Textbox(label="Search the library", placeholder="Title, source, date or id",
+                    lib_find = gr.Textbox(label="Search the library", placeholder="Title, source or date",
                                           elem_id="lib-find", scale=4)
                     lib_reindex = gr.Button("Re-index", elem_id="lib-reindex", scale=1, min_width=100)
-                lib_table = gr.Dataframe(headers=["Title", "Date", "Source", "Chunks", "ID"], value=table(initial),
-                                         datatype=["str", "str", "str", "number", "str"], interactive=False,
+                lib_count = gr.HTML(count_text(initial), elem_id="lib-count")
+                lib_table = gr.Dataframe(headers=["Title", "Date", "Source", "Chunks"], value=table(initial),
+                                         datatype=["str", "str", "str", "number"], interactive=False,
                                          wrap=True, max_height=420, elem_id="lib-table",
-                                         column_widths=["42%", "11%", "14%", "8%", "25%"])
+                                         column_widths=["52%", "18%", "20%", "10%"])
+                lib_preview = gr.HTML("", elem_id="lib-preview")
                 with gr.Row(equal_height=False):
                     with gr.Column():
                         lib_upload = gr.File(label="Add releases: drop files here (html, htm, txt, md, pdf, json, "
@@ -339,37 +442,82 @@ def build_ui(assistant: Assistant) -> Any:
                         lib_report = gr.HTML("", elem_id="lib-report")
                     with gr.Column():
                         lib_pick = gr.Dropdown(label="Release to delete", choices=pick_choices(initial), value=None,
-                                               filterable=True,
-                                               elem_id="lib-pick")
-                        lib_delete = gr.Button("Delete release", variant="stop", elem_id="lib-delete")
+                                               filterable=True, elem_id="lib-pick")
+                        lib_delete = gr.Button("Delete release…", variant="stop", elem_id="lib-delete")
+                        with gr.Row(visible=False, elem_id="lib-confirm") as lib_confirm:
+                            lib_yes = gr.Button("Yes, delete it", variant="stop", elem_id="lib-delete-yes", size="sm")
+                            lib_no = gr.Button("Cancel", elem_id="lib-delete-no", size="sm")
 
-        lists = [lib_table, lib_pick, source_filter, sum_pick, sum_sources]
+        lists = [lib_table, lib_pick, source_filter, sum_pick, sum_sources, lib_count]
         chat_out = [chat, question, sources, turns, source_turns, copy_md]
         chat_in = [question, chat, turns, source_turns, since, until, source_filter]
-        ask.click(respond, chat_in, chat_out, api_name="ask")
-        question.submit(respond, chat_in, chat_out, api_visibility="private")
-        clear_btn.click(clear, None, chat_out, api_visibility="private")
-        chat.clear(clear, None, chat_out, api_visibility="private")
+        keep = ([saved, chat, turns, source_turns], [saved])
+        ask.click(respond, chat_in, chat_out, api_name="ask").then(remember, *keep, api_visibility="private")
+        question.submit(respond, chat_in, chat_out, api_visibility="private").then(
+            remember, *keep, api_visibility="private")
+        for button, text in zip(tries, EXAMPLES, strict=True):
+            button.click(lambda t=text: t, None, [question], api_visibility="private").then(
+                respond, chat_in, chat_out, api_visibility="private").then(remember, *keep, api_visibility="private")
+        new_out = [*chat_out, saved, earlier]
+        clear_btn.click(new_conversation, [saved, chat, turns, source_turns], new_out, api_visibility="private")
+        chat.clear(new_conversation, [saved, chat, turns, source_turns], new_out, api_visibility="private")
+        earlier.input(open_conversation, [earlier, saved, chat, turns, source_turns], new_out,
+                      api_visibility="private")
         copy_btn.click(None, [copy_md], None, js=COPY_JS)
+        for box in (since, until, source_filter):
+            box.change(filters_label, [since, until, source_filter], [panel], api_visibility="private")
 
         sum_find.change(lambda f, p: gr.update(choices=pick_choices(catalogue(f), p)), [sum_find, sum_pick],
                         [sum_pick], api_visibility="private")
+        sum_go.click(None, js=SCROLL_TO_DRAFT_JS)
         sum_go.click(generate, [sum_pick, sum_query, sum_since, sum_until, sum_sources, sum_format],
-                     [sum_draft, sum_status], api_name="summarize")
-        sum_md.click(lambda d, f: download(d, f, "md"), [sum_draft, sum_format], [sum_file], api_visibility="private")
-        sum_docx.click(lambda d, f: download(d, f, "docx"), [sum_draft, sum_format], [sum_file],
-                       api_visibility="private")
+                     [sum_draft, sum_view, sum_status], api_name="summarize").then(
+            draft_files, [sum_draft, sum_format], [sum_md, sum_docx], api_visibility="private")
+        sum_edit.click(toggle_edit, [editing, sum_draft], [editing, sum_draft, sum_view, sum_edit],
+                       api_visibility="private").then(draft_files, [sum_draft, sum_format], [sum_md, sum_docx],
+                                                      api_visibility="private")
+        sum_draft.blur(draft_files, [sum_draft, sum_format], [sum_md, sum_docx], api_visibility="private")
 
-        lib_find.change(find_releases, [lib_find], [lib_table, lib_pick], api_name="releases")
+        lib_find.change(find_releases, [lib_find], [lib_table, lib_pick, lib_count], api_name="releases")
+        lib_table.select(preview, [lib_find], [lib_preview, lib_pick], api_visibility="private")
         lib_upload.upload(upload, [lib_upload, lib_find, sum_find, sum_pick], [lib_report, lib_upload, *lists],
                           api_visibility="private")
-        lib_delete.click(delete, [lib_pick, lib_find, sum_find, sum_pick], [lib_report, *lists],
-                         api_visibility="private")
+        lib_delete.click(ask_delete, [lib_pick], [lib_report, lib_confirm], api_visibility="private")
+        lib_no.click(lambda: ("", gr.update(visible=False)), None, [lib_report, lib_confirm],
+                     api_visibility="private")
+        lib_yes.click(delete, [lib_pick, lib_find, sum_find, sum_pick], [lib_report, lib_confirm, *lists],
+                      api_visibility="private")
         lib_reindex.click(reindex, [lib_find, sum_find, sum_pick], [lib_report, *lists],
                           api_visibility="private")
         demo.load(refresh, [lib_find, sum_find, sum_pick], lists, api_visibility="private")
+        demo.load(restore, [saved], [chat, sources, turns, source_turns, earlier], api_visibility="private")
     demo.queue(default_concurrency_limit=2)
     return demo
+
+
+def conversation_title(turns: list[dict[str, str]]) -> str:
+    first = next((t["content"] for t in turns if t.get("role") == "user"), "Conversation")
+    return first if len(first) <= 80 else first[:79] + "…"
+
+
+def filters_text(since: str | None, until: str | None, sources: Any = ()) -> str:
+    """The filters in words ("" when none is on)."""
+    parts = [inputs.date_range_text(since, until)]
+    sources = [s for s in sources or () if s]
+    if sources:
+        parts.append("from " + ", ".join(sources))
+    return ", ".join(p for p in parts if p)
+
+
+def format_label(fmt: str) -> str:
+    help_text = inputs.FORMAT_HELP.get(fmt)
+    return f"{fmt}: {help_text}" if help_text else fmt
+
+
+SCROLL_TO_DRAFT_JS = """
+() => { const el = document.getElementById('sum-status');
+  if (el) el.scrollIntoView({behavior: 'smooth', block: 'start'}); return []; }
+"""
 
 
 COPY_JS = """
