@@ -808,7 +808,7 @@ def test_ui_calls_and_uploads_need_the_key_when_keys_are_set(tmp_path: Path, emb
 
 def test_ui_reads_uploads_only_from_the_upload_folder_and_removes_them(tmp_path: Path) -> None:
     from assistant.errors import BadInput
-    from assistant.web.ui import read_uploads, upload_folder
+    from assistant.web.uploads import read_uploads, upload_folder
 
     folder = upload_folder()
     folder.mkdir(parents=True, exist_ok=True)

@@ -261,8 +261,13 @@ def test_upload_then_answer_from_it_then_delete(page: Any) -> None:
     page.click("#lib-pick input")
     page.get_by_role("option", name=re.compile("Tidal Energy Pilot")).click()
     page.click("#lib-delete")
+    page.wait_for_function("document.querySelector('#lib-report').innerText.includes('Delete “')")
+    assert "Saltmarsh Point Tidal Energy Pilot" in page.inner_text("#lib-report")  # asks first, by title
+    assert "Saltmarsh Point Tidal Energy Pilot" in page.inner_text("#lib-table")  # nothing deleted yet
+    page.click("#lib-delete-yes")
     page.wait_for_function("document.querySelector('#lib-report').innerText.includes('Deleted')")
-    assert "tidal-pilot.txt" in page.inner_text("#lib-report")
+    report = page.inner_text("#lib-report")
+    assert "Saltmarsh Point Tidal Energy Pilot" in report and "tidal-pilot.txt" not in report
     page.fill("#lib-find textarea, #lib-find input", "")
     page.wait_for_function("document.querySelector('#lib-table').innerText.includes('Strategic Cooperation')")
     assert "Tidal Energy Pilot" not in page.inner_text("#lib-table")
@@ -316,34 +321,38 @@ def test_summary_draft_generated_edited_and_downloaded(page: Any, app_url: str, 
     seed = page.get_by_label(re.compile("2022-07-30 · Strategic Cooperation"))
     seed.check()
     assert seed.is_checked() and page.locator("#sum-pick input:checked").count() == 1
-    page.get_by_role("radio", name="bullets").check()
+    page.get_by_role("radio", name=re.compile("^bullets")).check()
     page.click("#sum-generate")
-    page.wait_for_function("document.querySelector('#sum-draft textarea').value.includes('[1]')")
-    draft = page.input_value("#sum-draft textarea")
+    page.wait_for_function("document.querySelector('#sum-rendered').innerText.includes('Sources')")
+    rendered = page.locator("#sum-rendered")
+    assert "Shandong Heavy Industry" in rendered.inner_text() and rendered.locator("li").count() >= 1  # rendered
+    assert "**" not in rendered.inner_text() and page.locator("#sum-draft textarea").count() == 0
+    page.click("#sum-edit")
+    box = page.locator("#sum-draft textarea")
+    box.wait_for()
+    draft = box.input_value()
     assert "Sources:" in draft and "Shandong Heavy Industry" in draft
     edited = draft + "\n\nEdited by the press office."
-    page.fill("#sum-draft textarea", edited)
+    box.fill(edited)
+    page.click("#sum-edit")  # done editing: the rendered view comes back with the edit
+    page.wait_for_function("document.querySelector('#sum-rendered').innerText.includes('Edited by the press')")
     shot(page, "summarize-draft")
 
-    page.click("#sum-md")
-    link = page.locator("#sum-file a").first
-    link.wait_for()
+    page.wait_for_timeout(500)  # the download files follow the edit
     with page.expect_download() as got:
-        link.click()
+        page.click("#sum-md")
     saved = tmp_path / got.value.suggested_filename
     got.value.save_as(saved)
     assert saved.suffix == ".md" and saved.read_text(encoding="utf-8") == edited
 
-    page.click("#sum-docx")
-    page.wait_for_function("document.querySelector('#sum-file').innerText.includes('.docx')")
     with page.expect_download() as got:
-        page.locator("#sum-file a").first.click()
+        page.click("#sum-docx")
     saved = tmp_path / got.value.suggested_filename
     got.value.save_as(saved)
     import docx
 
     text = "\n".join(p.text for p in docx.Document(str(saved)).paragraphs)
-    assert "Edited by the press office." in text
+    assert saved.suffix == ".docx" and "Edited by the press office." in text
     shot(page, "summarize-downloaded")
 
 

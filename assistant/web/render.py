@@ -199,7 +199,14 @@ a.cite:hover { background: var(--color-accent-soft); }
 #try { align-items: center; flex-wrap: wrap; gap: 6px; }
 .try-label { color: var(--body-text-color-subdued); font-size: 0.9em; }
 .lib-count { margin: 0; color: var(--body-text-color-subdued); }
-#lib-table td:nth-child(2), #lib-table th:nth-child(2) { white-space: nowrap; }
+#lib-table, #lib-table * { font-family: var(--font) !important; }
+#lib-table .body-cell:nth-child(2) span, #lib-table td:nth-child(2) span { white-space: nowrap !important; }
+#lib-table .body-cell:nth-child(2), #lib-table .header-cell:nth-child(2) {
+  width: 92px !important; min-width: 92px !important; max-width: 92px !important; }
+@media (max-width: 600px) {  /* narrow screens: title and date first; the chunk count is for admins */
+  #lib-table .body-cell:nth-child(4), #lib-table .header-cell:nth-child(4), #lib-table th:nth-child(4),
+  #lib-table td:nth-child(4) { display: none !important; }
+}
 .preview { border-left: 3px solid #6b7280; padding: 4px 10px; }
 .preview h3 { margin: 0 0 2px 0; font-size: 1.05em; }
 .preview .meta { color: var(--body-text-color-subdued); font-size: 0.9em; }

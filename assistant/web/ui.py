@@ -15,8 +15,6 @@ Files are read only from Gradio's upload folder, never from a path a client name
 from __future__ import annotations
 
 import hashlib
-import os
-import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +26,7 @@ from assistant import inputs
 from assistant.core import Assistant
 from assistant.errors import AssistantError, BadInput
 from assistant.types import Answer
-from assistant.web.guards import is_loopback
+from assistant.web.conversations import new_conversation, open_conversation, remember, restore
 from assistant.web.render import (
     CSS,
     HEAD,
@@ -42,6 +40,7 @@ from assistant.web.render import (
     render_sources,
 )
 from assistant.web.shared import summaries_available, summary_stream
+from assistant.web.uploads import library_writes_error, read_uploads
 
 __all__ = ["CSS", "HEAD", "build_ui", "library_writes_error", "read_uploads", "render_sources"]
 
@@ -51,54 +50,8 @@ EXAMPLES = [
     "Who became Northwind Grid's chief financial officer in 2021?",
 ]
 MAX_TURNS = 10  # conversation turns kept per session (for follow-ups and the sources panel)
-MAX_SAVED = 10  # earlier conversations kept in the browser
 MAX_CHOICES = 300  # releases offered in a checklist or dropdown at once; search narrows the rest
 THINKING = "<span class='thinking'>Searching the releases…</span>"
-
-
-MAX_UPLOAD_FILES = 20  # files in one UI upload; the API takes more (see ASSISTANT_MAX_REQUEST_MB)
-
-
-def library_writes_error(assistant: Assistant, signed_in: bool) -> str | None:
-    """Why this session may not change the library, or None when it may.
-
-    With API keys configured every UI session has signed in with one (``signed_in``); without keys,
-    only a server on a loopback address accepts changes.
-    """
-    if assistant.settings.api_key_list:
-        return None if signed_in else "Sign in with an API key (from ASSISTANT_API_KEYS) to change the library."
-    if is_loopback(assistant.settings.host):
-        return None
-    return ("Library changes are off: this server listens on a public address and has no API keys. "
-            "Set ASSISTANT_API_KEYS to allow them.")
-
-
-def upload_folder() -> Path:
-    import gradio.utils
-
-    return Path(gradio.utils.get_upload_folder()).resolve()
-
-
-def read_uploads(paths: list[str], max_bytes: int) -> list[tuple[str, bytes]]:
-    """The uploaded files' names and bytes, then each is deleted.
-
-    Only regular files inside Gradio's upload folder are read (a client names the path in its request,
-    so any other path, a device or a FIFO, is refused before it is opened); each is bounded by size.
-    """
-    if len(paths) > MAX_UPLOAD_FILES:
-        raise BadInput(f"at most {MAX_UPLOAD_FILES} files per upload ({len(paths)} were sent)")
-    folder = upload_folder()
-    out = []
-    for name in paths:
-        path = Path(os.path.abspath(name))
-        if not path.resolve().is_relative_to(folder) or not stat.S_ISREG(path.lstat().st_mode):
-            raise BadInput(f"{path.name} was not uploaded through this page")
-        if path.stat().st_size > max_bytes:
-            raise BadInput(f"{path.name} is larger than the limit of {max_bytes / 1e6:g} MB (ASSISTANT_MAX_FILE_MB)")
-        with path.open("rb") as f:
-            out.append((path.name, f.read(max_bytes + 1)))
-        path.unlink(missing_ok=True)
-    return out
 
 
 def build_ui(assistant: Assistant) -> Any:
@@ -188,49 +141,6 @@ def build_ui(assistant: Assistant) -> Any:
         """The Filters panel says when a filter is on, even folded."""
         on = filters_text((since or "").strip(), (until or "").strip(), sources or [])
         return gr.update(label=f"Filters: on, {on}" if on else "Filters: dates and sources")
-
-    # ---- conversations, kept in the browser ------------------------------------------------
-    def saved_choices(saved: dict[str, Any]) -> Any:
-        earlier = (saved or {}).get("earlier", [])
-        return gr.update(choices=[(c["title"], i) for i, c in enumerate(earlier)], value=None,
-                         visible=bool(earlier))
-
-    def remember(saved: dict[str, Any], chat: list[Any], turns: list[Any], source_turns: list[Any]
-                 ) -> dict[str, Any]:
-        saved = dict(saved or {})
-        saved["current"] = {"chat": chat or [], "turns": turns or [], "sources": source_turns or []}
-        return saved
-
-    def restore(saved: dict[str, Any]) -> tuple[Any, ...]:
-        current = (saved or {}).get("current") or {}
-        source_turns = current.get("sources", [])
-        return (current.get("chat", []), render_source_turns(source_turns), current.get("turns", []),
-                source_turns, saved_choices(saved))
-
-    def new_conversation(saved: dict[str, Any], chat: list[Any], turns: list[Any], source_turns: list[Any]
-                         ) -> tuple[Any, ...]:
-        saved = dict(saved or {})
-        earlier = list(saved.get("earlier", []))
-        if turns:
-            earlier = [{"title": conversation_title(turns), "chat": chat, "turns": turns,
-                        "sources": source_turns}, *earlier][:MAX_SAVED]
-        saved.update(earlier=earlier, current={})
-        return ([], "", render_source_turns([]), [], [], "", saved, saved_choices(saved))
-
-    def open_conversation(index: int | None, saved: dict[str, Any], chat: list[Any], turns: list[Any],
-                          source_turns: list[Any]) -> tuple[Any, ...]:
-        saved = dict(saved or {})
-        earlier = list(saved.get("earlier", []))
-        if index is None or not 0 <= int(index) < len(earlier):
-            return (gr.skip(),) * 8
-        chosen = earlier.pop(int(index))
-        if turns:
-            earlier.insert(0, {"title": conversation_title(turns), "chat": chat, "turns": turns,
-                               "sources": source_turns})
-        saved.update(earlier=earlier[:MAX_SAVED], current={"chat": chosen["chat"], "turns": chosen["turns"],
-                                                           "sources": chosen["sources"]})
-        return (chosen["chat"], "", render_source_turns(chosen["sources"]), chosen["turns"], chosen["sources"],
-                "", saved, saved_choices(saved))
 
     # ---- summaries -------------------------------------------------------------------------
     def generate(picked: list[str], query: str, since: str, until: str, sources: list[str], fmt: str
@@ -493,11 +403,6 @@ def build_ui(assistant: Assistant) -> Any:
         demo.load(restore, [saved], [chat, sources, turns, source_turns, earlier], api_visibility="private")
     demo.queue(default_concurrency_limit=2)
     return demo
-
-
-def conversation_title(turns: list[dict[str, str]]) -> str:
-    first = next((t["content"] for t in turns if t.get("role") == "user"), "Conversation")
-    return first if len(first) <= 80 else first[:79] + "…"
 
 
 def filters_text(since: str | None, until: str | None, sources: Any = ()) -> str:
