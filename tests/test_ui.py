@@ -323,7 +323,7 @@ def test_summary_draft_generated_edited_and_downloaded(page: Any, app_url: str, 
     assert seed.is_checked() and page.locator("#sum-pick input:checked").count() == 1
     page.get_by_role("radio", name=re.compile("^bullets")).check()
     page.click("#sum-generate")
-    page.wait_for_function("document.querySelector('#sum-rendered').innerText.includes('Sources')")
+    page.wait_for_function("document.querySelector('#sum-rendered')?.innerText.includes('Sources')")
     rendered = page.locator("#sum-rendered")
     assert "Shandong Heavy Industry" in rendered.inner_text() and rendered.locator("li").count() >= 1  # rendered
     assert "**" not in rendered.inner_text() and page.locator("#sum-draft textarea").count() == 0
@@ -335,7 +335,7 @@ def test_summary_draft_generated_edited_and_downloaded(page: Any, app_url: str, 
     edited = draft + "\n\nEdited by the press office."
     box.fill(edited)
     page.click("#sum-edit")  # done editing: the rendered view comes back with the edit
-    page.wait_for_function("document.querySelector('#sum-rendered').innerText.includes('Edited by the press')")
+    page.wait_for_function("document.querySelector('#sum-rendered')?.innerText.includes('Edited by the press')")
     shot(page, "summarize-draft")
 
     page.wait_for_timeout(500)  # the download files follow the edit

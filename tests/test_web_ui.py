@@ -198,10 +198,10 @@ def test_library_is_readable_at_400px_with_count_and_preview(browser, app_url: s
         table = pg.locator("#lib-table")
         assert "https://" not in table.inner_text() and "ID" not in [h.strip() for h in
                                                                       table.locator("th").all_inner_texts()]
-        date_cell = table.get_by_text("2022-07-30").first
+        date_cell = table.get_by_text("2022-07-30").filter(visible=True).first
         line = float(date_cell.evaluate("el => parseFloat(getComputedStyle(el).lineHeight) || 20"))
         assert date_cell.bounding_box()["height"] < 2 * line  # a date stays on one line
-        table.get_by_text(re.compile("Strategic Cooperation")).first.click()
+        table.get_by_text(re.compile("Strategic Cooperation")).filter(visible=True).first.click()
         pg.wait_for_function("document.querySelector('#lib-preview').innerText.includes('July 30, 2022')")
         assert "Strategic Cooperation" in pg.inner_text("#lib-preview")
         shot(pg, "web-library-400px")
