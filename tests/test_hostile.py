@@ -601,7 +601,7 @@ def test_broken_multipart_bodies_say_so(upload_server, content: bytes, content_t
     r = _post(base, content=content, headers={"Content-Type": content_type})
     assert r.status_code == 422, r.text
     error = r.json()["error"]
-    assert error["code"] == "invalid_request" and error["message"].startswith("the upload could not be read: ")
+    assert error["code"] == "invalid_input" and error["message"].startswith("the upload could not be read: ")
     assert message in error["message"]
 
 
