@@ -7,6 +7,7 @@ and mounts the UI with Gradio's own path and upload checks on.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import threading
@@ -189,6 +190,9 @@ def serve(settings: Settings) -> None:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     assistant = Assistant(settings)
+    # Gradio's import takes seconds and needs none of the index: do it while the corpus is checked
+    preload = threading.Thread(target=importlib.import_module, args=("gradio",), daemon=True)
+    preload.start()
     corpus_dir = Path(settings.corpus_dir) if settings.corpus_dir else None
     if corpus_dir is not None and corpus_dir.is_dir():
         report = assistant.ingest([corpus_dir])
@@ -196,6 +200,7 @@ def serve(settings: Settings) -> None:
         for r in report.rejected:
             log.warning("skipped %s: %s", r.path, r.reason)
     assistant.search("warm up")  # loads the model, the vector index and the keyword tables before the first user
+    preload.join()
     server = uvicorn.Server(uvicorn.Config(create_app(assistant), host=settings.host, port=settings.port,
                                            log_level="warning"))
     url = f"http://{settings.host}:{settings.port}"
