@@ -172,8 +172,8 @@ def test_gradio_client_drives_the_ui_api(server: str) -> None:
     assert "July 30, 2022" in markdown and "Sources:" in markdown and "[1]" in markdown
     assert "<mark>" in sources_html and "src-1-1" in sources_html
     assert len(chat) == 2
-    table, _ = client.predict("unicom", api_name="/releases")
-    assert [row[1] for row in table["data"]] == ["2022-07-30"]
+    table, _, count = client.predict("unicom", api_name="/releases")
+    assert [row[1] for row in table["data"]] == ["2022-07-30"] and "1 of " in count
 
 
 # ---- errors: one JSON shape -----------------------------------------------------------------
