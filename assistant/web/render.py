@@ -12,6 +12,7 @@ import re
 import string
 from typing import Any
 
+from assistant import inputs
 from assistant.core import Assistant
 from assistant.errors import AssistantError
 from assistant.types import Answer, Citation, IngestReport
@@ -164,6 +165,42 @@ def render_report(report: IngestReport, title: str = "Upload") -> str:
                      f"<tbody>{rows}</tbody></table>")
     parts.append("</div>")
     return "".join(parts)
+
+
+def filters_text(since: str | None, until: str | None, sources: Any = ()) -> str:
+    """The filters in words ("" when none is on)."""
+    parts = [inputs.date_range_text(since, until)]
+    sources = [s for s in sources or () if s]
+    if sources:
+        parts.append("from " + ", ".join(sources))
+    return ", ".join(p for p in parts if p)
+
+
+def format_label(fmt: str) -> str:
+    help_text = inputs.FORMAT_HELP.get(fmt)
+    return f"{fmt}: {help_text}" if help_text else fmt
+
+
+SCROLL_TO_DRAFT_JS = """
+() => { const el = document.getElementById('sum-status');
+  if (el) el.scrollIntoView({behavior: 'smooth', block: 'start'}); return []; }
+"""
+
+
+COPY_JS = """
+async (text) => {
+  const button = document.getElementById('copy-answer');
+  const say = (words) => { if (!button) return; const old = button.dataset.label || button.textContent;
+    button.dataset.label = old; button.textContent = words; setTimeout(() => { button.textContent = old; }, 1800); };
+  if (!text) { say('Nothing to copy yet'); return []; }
+  try { await navigator.clipboard.writeText(text); }
+  catch (e) { const t = document.createElement('textarea'); t.value = text; document.body.appendChild(t);
+    t.select(); document.execCommand('copy'); t.remove(); }
+  window.__copiedAnswer = text;
+  say('Copied ✓');
+  return [];
+}
+"""
 
 
 CSS = """

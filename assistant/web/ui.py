@@ -28,10 +28,14 @@ from assistant.errors import AssistantError, BadInput
 from assistant.types import Answer
 from assistant.web.conversations import new_conversation, open_conversation, remember, restore
 from assistant.web.render import (
+    COPY_JS,
     CSS,
     HEAD,
+    SCROLL_TO_DRAFT_JS,
     display_title,
     esc,
+    filters_text,
+    format_label,
     release_label,
     render_answer,
     render_preview,
@@ -403,39 +407,3 @@ def build_ui(assistant: Assistant) -> Any:
         demo.load(restore, [saved], [chat, sources, turns, source_turns, earlier], api_visibility="private")
     demo.queue(default_concurrency_limit=2)
     return demo
-
-
-def filters_text(since: str | None, until: str | None, sources: Any = ()) -> str:
-    """The filters in words ("" when none is on)."""
-    parts = [inputs.date_range_text(since, until)]
-    sources = [s for s in sources or () if s]
-    if sources:
-        parts.append("from " + ", ".join(sources))
-    return ", ".join(p for p in parts if p)
-
-
-def format_label(fmt: str) -> str:
-    help_text = inputs.FORMAT_HELP.get(fmt)
-    return f"{fmt}: {help_text}" if help_text else fmt
-
-
-SCROLL_TO_DRAFT_JS = """
-() => { const el = document.getElementById('sum-status');
-  if (el) el.scrollIntoView({behavior: 'smooth', block: 'start'}); return []; }
-"""
-
-
-COPY_JS = """
-async (text) => {
-  const button = document.getElementById('copy-answer');
-  const say = (words) => { if (!button) return; const old = button.dataset.label || button.textContent;
-    button.dataset.label = old; button.textContent = words; setTimeout(() => { button.textContent = old; }, 1800); };
-  if (!text) { say('Nothing to copy yet'); return []; }
-  try { await navigator.clipboard.writeText(text); }
-  catch (e) { const t = document.createElement('textarea'); t.value = text; document.body.appendChild(t);
-    t.select(); document.execCommand('copy'); t.remove(); }
-  window.__copiedAnswer = text;
-  say('Copied ✓');
-  return [];
-}
-"""
