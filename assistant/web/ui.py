@@ -274,6 +274,8 @@ def build_ui(assistant: Assistant) -> Any:
                 "releases. Every sentence of an answer cites its release; click a [n] to see the passage.</p></div>")
         turns = gr.State([])
         source_turns = gr.State([])
+        # the browser's copy of the conversations; the key is derived from the index so that it survives a
+        # restart (localStorage is per origin already, so it needs no secrecy of its own)
         saved = gr.BrowserState({}, storage_key="press-room-conversations",
                                 secret=hashlib.sha256(f"{settings.data_dir}|{settings.collection}".encode())
                                 .hexdigest()[:32])
