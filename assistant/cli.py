@@ -261,9 +261,65 @@ def delete(assistant: Any, release_id: str) -> None:
 @common
 def serve(assistant: Any, host: str | None, port: int | None, corpus_dir: str | None) -> None:
     """Serve the web UI at / and the JSON API at /api/v1."""
-    from assistant.api import serve as run_server
+    serve_app(assistant.settings.with_(host=host, port=port, corpus_dir=corpus_dir))
 
-    run_server(assistant.settings.with_(host=host, port=port, corpus_dir=corpus_dir))
+
+def serve_app(settings: Any) -> None:
+    """Index the corpus folder, build the web app and serve it until stopped (``assistant serve``, ``app.py``).
+
+    An empty index is filled from the corpus folder before serving, so that the first question is
+    answered from it. An index that already holds releases is served at once, and the folder is
+    checked in a background thread (unchanged files cost a hash check; changed ones are re-indexed
+    while answers come from the current version). "serving on ..." is logged once the server answers.
+    """
+    import logging
+    import os
+    import threading
+
+    import uvicorn
+
+    from assistant.api import create_app
+    from assistant.core import Assistant
+
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    log = logging.getLogger("assistant.serve")
+    assistant = Assistant(settings)
+    folder = Path(settings.corpus_dir) if settings.corpus_dir else None
+    if folder is not None and folder.is_dir():
+        if assistant.store.counts()["releases"]:
+            threading.Thread(target=_index_folder, args=(assistant, folder, log), name="corpus-check",
+                             daemon=True).start()
+        else:
+            _index_folder(assistant, folder, log)
+    assistant.search("warm up")  # loads the model, the vector index and the keyword tables before the first user
+    server = uvicorn.Server(uvicorn.Config(create_app(assistant), host=settings.host, port=settings.port,
+                                           log_level="warning"))
+    url = f"http://{settings.host}:{settings.port}"
+    threading.Thread(target=_announce, args=(server, url, log), name="announce", daemon=True).start()
+    server.run()
+
+
+def _index_folder(assistant: Any, folder: Path, log: Any) -> None:
+    try:
+        report = assistant.ingest([folder])
+    except AssistantError as e:
+        log.error("indexing %s failed: %s", visible(str(folder)), visible(e.message))
+        return
+    log.info("indexed %s: %s", visible(str(folder)), report.summary())
+    for r in report.rejected:
+        log.warning("skipped %s: %s", visible(r.path), visible(r.reason))
+
+
+def _announce(server: Any, url: str, log: Any) -> None:
+    """Log the address once uvicorn has bound its socket and finished the app's start-up (it answers then)."""
+    import time
+
+    while not server.started:
+        if server.should_exit:
+            return
+        time.sleep(0.05)
+    log.info("serving on %s", url)
 
 
 def _visible_citations(result: Any) -> Any:

@@ -99,3 +99,38 @@ def test_an_index_emptied_by_deletes_is_empty_too(tmp_path: Path) -> None:
     assert CliRunner().invoke(cli, ["delete", "seed.txt", "--data-dir", data]).exit_code == 0
     result = CliRunner().invoke(cli, ["ask", SEED_QUESTION, "--data-dir", data])
     assert result.exit_code == 1 and "nothing is indexed" in result.output
+
+
+def test_serve_fills_an_empty_index_first_then_restarts_without_waiting_for_the_corpus(
+        tmp_path: Path, corpus_copy: Path) -> None:
+    """First start: the corpus is indexed before serving. Restart: served at once, the corpus checked beside.
+
+    Either way "serving on" appears only when the server answers: a request right after it succeeds.
+    """
+    import os
+    import re
+    import sys
+    import time
+
+    import httpx
+
+    from .processes import child_server, free_port
+
+    data = tmp_path / "idx"
+    for start in ("first", "restart"):
+        port, log = free_port(), tmp_path / f"{start}.log"
+        env = {**os.environ, "ASSISTANT_DATA_DIR": str(data), "ASSISTANT_CORPUS_DIR": str(corpus_copy),
+               "ASSISTANT_PORT": str(port), "ASSISTANT_REQUIRE_KEY_FOR_READS": "false"}
+        with child_server([sys.executable, str(ROOT / "app.py")], name="app.py", log_path=log, timeout=300,
+                          env=env, ready=lambda log=log: "serving on" in log.read_text(errors="replace")):
+            r = httpx.post(f"http://127.0.0.1:{port}/api/v1/ask", json={"question": SEED_QUESTION}, timeout=60)
+            assert r.status_code == 200 and "July 30, 2022" in r.json()["answer"]
+            text = log.read_text(errors="replace")
+            assert text.count("serving on") == 1
+            if start == "first":
+                assert re.search(r"indexed .*: [1-9][0-9]* added", text.split("serving on")[0])
+            else:  # the check of the unchanged corpus runs beside the server, and finds nothing to do
+                deadline = time.monotonic() + 120
+                while "indexed " not in log.read_text(errors="replace") and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                assert re.search(r"indexed .*: 0 added, 0 updated, [1-9][0-9]* unchanged", log.read_text())
