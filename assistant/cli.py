@@ -49,7 +49,7 @@ def common(func: F) -> F:
             settings = Settings.from_env(data_dir=data_dir)
             return func(Assistant(settings), *args, **kwargs)
         except AssistantError as e:
-            echo(f"Error: {e.message}", err=True, lines=True)
+            echo(f"Error: {e.message}", err=True)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
