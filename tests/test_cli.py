@@ -134,3 +134,11 @@ def test_serve_fills_an_empty_index_first_then_restarts_without_waiting_for_the_
                 while "indexed " not in log.read_text(errors="replace") and time.monotonic() < deadline:
                     time.sleep(0.1)
                 assert re.search(r"indexed .*: 0 added, 0 updated, [1-9][0-9]* unchanged", log.read_text())
+
+
+def test_the_cold_start_benchmark_times_the_real_command(tmp_path: Path) -> None:
+    from benchmarks.cli_start import _env, timed
+
+    wall, cpu, rss, code, out = timed(["--help"], _env(tmp_path / "pycache", ROOT))
+    assert code == 0 and "ingest" in out and "ask" in out
+    assert 0 < cpu <= wall and 10 < rss < 200  # a Python process that imported click, not torch or chromadb
