@@ -269,8 +269,9 @@ def serve_app(settings: Any) -> None:
 
     An empty index is filled from the corpus folder before serving, so that the first question is
     answered from it. An index that already holds releases is served at once, and the folder is
-    checked in a background thread (unchanged files cost a hash check; changed ones are re-indexed
-    while answers come from the current version). "serving on ..." is logged once the server answers.
+    checked in a background thread: an unchanged folder costs a hash of each file, a changed one is
+    ingested (changed releases replace theirs while answers come from the current version).
+    "serving on ..." is logged once the server answers.
     """
     import logging
     import os
@@ -301,14 +302,48 @@ def serve_app(settings: Any) -> None:
 
 
 def _index_folder(assistant: Any, folder: Path, log: Any) -> None:
+    """Ingest ``folder`` unless it and its releases are as the last ingest left them (file hashes only)."""
+    import os
+
+    s = assistant.settings
+    where = visible(str(folder))
+    state_file = Path(s.data_dir) / f"{s.collection}-corpus-state.json"
+    files: dict[str, str] = {}
+    try:
+        files = _file_hashes(folder)
+        saved = json.loads(state_file.read_text(encoding="utf-8")) if state_file.is_file() else {}
+    except (OSError, ValueError):  # an unreadable or broken state file only means a full check
+        saved = {}
+    releases = saved.get("releases") if isinstance(saved, dict) else None
+    if (releases and saved.get("folder") == str(folder.resolve()) and saved.get("files") == files
+            and assistant.store.release_hashes(list(releases)) == releases):
+        log.info("indexed %s: nothing changed (%d files, checked by hash)", where, len(files))
+        return
     try:
         report = assistant.ingest([folder])
     except AssistantError as e:
-        log.error("indexing %s failed: %s", visible(str(folder)), visible(e.message))
+        log.error("indexing %s failed: %s", where, visible(e.message))
         return
-    log.info("indexed %s: %s", visible(str(folder)), report.summary())
+    log.info("indexed %s: %s", where, report.summary())
     for r in report.rejected:
         log.warning("skipped %s: %s", visible(r.path), visible(r.reason))
+    ids = report.added + report.updated + report.unchanged
+    state = {"folder": str(folder.resolve()), "files": files, "releases": assistant.store.release_hashes(ids)}
+    tmp = state_file.with_name(f".{state_file.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, state_file)
+    except OSError as e:
+        log.warning("could not save %s (%s): the next start reads the whole folder again", state_file, e)
+
+
+def _file_hashes(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file an ingest of ``folder`` reads, by path (taken before the ingest reads them)."""
+    import hashlib
+
+    from assistant.corpus import iter_files
+
+    return {str(f.resolve()): hashlib.sha256(f.read_bytes()).hexdigest() for f, _ in iter_files([folder])}
 
 
 def _announce(server: Any, url: str, log: Any) -> None:

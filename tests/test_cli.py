@@ -103,9 +103,10 @@ def test_an_index_emptied_by_deletes_is_empty_too(tmp_path: Path) -> None:
 
 def test_serve_fills_an_empty_index_first_then_restarts_without_waiting_for_the_corpus(
         tmp_path: Path, corpus_copy: Path) -> None:
-    """First start: the corpus is indexed before serving. Restart: served at once, the corpus checked beside.
+    """First start: the corpus is indexed before serving. Restarts: served at once, the corpus checked beside
+    (by file hashes when nothing changed; a changed file is re-indexed).
 
-    Either way "serving on" appears only when the server answers: a request right after it succeeds.
+    Each time "serving on" appears only when the server answers: a request right after it succeeds.
     """
     import os
     import re
@@ -117,7 +118,16 @@ def test_serve_fills_an_empty_index_first_then_restarts_without_waiting_for_the_
     from .processes import child_server, free_port
 
     data = tmp_path / "idx"
-    for start in ("first", "restart"):
+    expected = {"first": r"indexed .*: [1-9][0-9]* added",
+                "restart": r"indexed .*: nothing changed \([1-9][0-9]* files, checked by hash\)",
+                "changed": r"indexed .*: 0 added, 1 updated, [1-9][0-9]* unchanged"}
+    for start, pattern in expected.items():
+        if start == "changed":
+            cfo = corpus_copy / "2021-07-12-northwind-grid-appoints-elena-marchetti-chief-financial-officer.txt"
+            text = cfo.read_text(encoding="utf-8")
+            assert "financial officer in 2007." in text
+            cfo.write_text(text.replace("financial officer in 2007.", "financial officer in 2007, from Harlow Bay."),
+                           encoding="utf-8")
         port, log = free_port(), tmp_path / f"{start}.log"
         env = {**os.environ, "ASSISTANT_DATA_DIR": str(data), "ASSISTANT_CORPUS_DIR": str(corpus_copy),
                "ASSISTANT_PORT": str(port), "ASSISTANT_REQUIRE_KEY_FOR_READS": "false"}
@@ -127,13 +137,13 @@ def test_serve_fills_an_empty_index_first_then_restarts_without_waiting_for_the_
             assert r.status_code == 200 and "July 30, 2022" in r.json()["answer"]
             text = log.read_text(errors="replace")
             assert text.count("serving on") == 1
-            if start == "first":
-                assert re.search(r"indexed .*: [1-9][0-9]* added", text.split("serving on")[0])
-            else:  # the check of the unchanged corpus runs beside the server, and finds nothing to do
+            if start == "first":  # an empty index is filled before serving
+                assert re.search(pattern, text.split("serving on")[0]), text
+            else:  # the check runs beside the server
                 deadline = time.monotonic() + 120
                 while "indexed " not in log.read_text(errors="replace") and time.monotonic() < deadline:
                     time.sleep(0.1)
-                assert re.search(r"indexed .*: 0 added, 0 updated, [1-9][0-9]* unchanged", log.read_text())
+                assert re.search(pattern, log.read_text(errors="replace")), log.read_text(errors="replace")
 
 
 def test_the_cold_start_benchmark_times_the_real_command(tmp_path: Path) -> None:
