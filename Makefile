@@ -1,24 +1,33 @@
-# One command to set up and run, one to set up and test. Both create .venv when missing and
-# are quick when it is already installed (the stamp tracks pyproject.toml).
+# One command to set up and run, one to set up and test. Both create .venv when missing and are quick
+# when it is already installed. Running needs only the runtime dependencies; the test extras (which
+# compile llama-cpp-python, minutes on a laptop) are added by `make test` alone. Each stamp tracks
+# pyproject.toml, so a changed dependency list reinstalls.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
+TESTING := $(VENV)/.installed-test
 export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test lint clean
+.PHONY: install install-test run test lint clean
 
-$(STAMP): pyproject.toml
+$(RUNTIME): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	# the CPU wheel first, so nothing pulls a multi-GB CUDA build
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[test]'
-	touch $(STAMP)
+	$(PY) -m pip install -q -e .
+	touch $(RUNTIME)
 
-install: $(STAMP)
+$(TESTING): $(RUNTIME)
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(TESTING)
+
+install: $(RUNTIME)
+
+install-test: $(TESTING)
 
 run: install
 	$(PY) app.py
@@ -26,7 +35,7 @@ run: install
 # The store, ingest and API tests run twice: on the embedded store, then on a real `chroma run` server.
 SERVER_TESTS := tests/test_store.py tests/test_core.py tests/test_api.py tests/test_replicas.py
 
-test: install
+test: install-test
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 	$(PY) -m tests.chroma_server $(PY) -m pytest -q $(SERVER_TESTS)

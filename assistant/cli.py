@@ -16,8 +16,23 @@ from typing import Any, TypeVar
 import click
 
 from assistant.errors import AssistantError
+from assistant.text import visible, visible_json
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def echo(text: str, *, err: bool = False, lines: bool = False) -> None:
+    """Print with control characters escaped: titles, file names and ids come from untrusted files.
+
+    ``lines=True`` keeps newlines and tabs, for text whose lines we laid out; every field inside it
+    that comes from a release must then be passed through ``visible`` first.
+    """
+    click.echo(visible(text, lines=lines), err=err)
+
+
+def echo_json(data: Any, indent: int | None = 2) -> None:
+    """JSON as it is, but for the characters JSON leaves raw that a terminal would act on."""
+    click.echo(visible_json(json.dumps(data, ensure_ascii=False, indent=indent)))
 
 
 def common(func: F) -> F:
@@ -34,10 +49,28 @@ def common(func: F) -> F:
             settings = Settings.from_env(data_dir=data_dir)
             return func(Assistant(settings), *args, **kwargs)
         except AssistantError as e:
-            click.echo(f"Error: {e.message}", err=True)
+            echo(f"Error: {e.message}", err=True)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
+
+
+def require_index(assistant: Any) -> None:
+    """Raise NotFound when nothing is indexed where the settings point, without creating that folder.
+
+    Commands that read the index call it after checking their own input, so that a bad option is
+    reported as such, and so that looking never leaves an empty ./data behind.
+    """
+    from assistant.errors import NotFound
+
+    s = assistant.settings
+    where = s.chroma_url or str(Path(s.data_dir).resolve())
+    hint = f"nothing is indexed in {where}: run `assistant ingest FOLDER` first, or point --data-dir " \
+           "(ASSISTANT_DATA_DIR) at an index"
+    if not s.chroma_url and not (Path(s.data_dir) / "chroma" / "chroma.sqlite3").is_file():
+        raise NotFound(hint)
+    if not assistant.store.counts()["releases"]:
+        raise NotFound(hint)
 
 
 def filter_options(func: F) -> F:
@@ -79,11 +112,11 @@ def ingest(assistant: Any, paths: tuple[Path, ...], prune: bool, as_json: bool) 
     """
     report = assistant.ingest(paths, prune=prune, progress=None if sys.stderr.isatty() else _progress_lines())
     if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        echo_json(report.to_dict())
         return
     for r in report.rejected:
-        click.echo(f"skipped {r.path}: {r.reason}", err=True)
-    click.echo(report.summary())
+        echo(f"skipped {r.path}: {r.reason}", err=True)
+    echo(report.summary())
 
 
 def _progress_lines() -> Callable[[int, int, str], None]:
@@ -91,7 +124,7 @@ def _progress_lines() -> Callable[[int, int, str], None]:
 
     def show(n: int, total: int, path: str) -> None:
         if n == 1 or n == total or n % max(1, total // 20) == 0:
-            click.echo(f"ingest: {n}/{total} files ({path})", err=True)
+            echo(f"ingest: {n}/{total} files ({path})", err=True)
 
     return show
 
@@ -105,11 +138,16 @@ def _progress_lines() -> Callable[[int, int, str], None]:
 def ask(assistant: Any, question: str, since: str | None, until: str | None, sources: tuple[str, ...],
         backend: str | None, as_json: bool) -> None:
     """Answer QUESTION from the indexed releases, citing each sentence."""
-    answer = assistant.ask(question, filters=_filters(since, until, sources), backend=backend)
+    from assistant.answering import check_question
+
+    check_question(question, assistant.settings.max_question_chars)
+    filters = _filters(since, until, sources)
+    require_index(assistant)
+    answer = assistant.ask(question, filters=filters, backend=backend)
     if as_json:
-        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        echo_json(answer.to_dict())
     else:
-        click.echo(answer.to_markdown())
+        echo(_visible_citations(answer).to_markdown(), lines=True)
 
 
 @cli.command()
@@ -121,13 +159,19 @@ def ask(assistant: Any, question: str, since: str | None, until: str | None, sou
 def search(assistant: Any, query: str, k: int, since: str | None, until: str | None, sources: tuple[str, ...],
            as_json: bool) -> None:
     """Show the passages that best match QUERY, with scores."""
-    for hit in assistant.search(query, k=k, filters=_filters(since, until, sources)):
+    from assistant.answering import check_question
+
+    check_question(query, assistant.settings.max_question_chars)
+    filters = _filters(since, until, sources)
+    require_index(assistant)
+    for hit in assistant.search(query, k=k, filters=filters):
         c = hit.chunk
         if as_json:
-            click.echo(json.dumps({"score": round(hit.score, 4), "release_id": c.release_id, "title": c.title,
-                                   "date": c.date, "text": c.text}, ensure_ascii=False))
+            echo_json({"score": round(hit.score, 4), "release_id": c.release_id, "title": c.title, "date": c.date,
+                       "text": c.text}, indent=None)
         else:
-            click.echo(f"{hit.score:.3f}  {c.date or '----------'}  {c.title}\n    {' '.join(c.text.split())[:200]}")
+            echo(f"{hit.score:.3f}  {visible(c.date or '----------')}  {visible(c.title)}\n"
+                 f"    {visible(' '.join(c.text.split())[:200])}", lines=True)
 
 
 @cli.command()
@@ -163,6 +207,7 @@ def summarize(assistant: Any, release_ids: tuple[str, ...], query: str | None, s
     suffix = output.suffix.lower() if output else ""
     if output and suffix not in {".docx", ".md", ".txt"}:
         raise BadInput(f"--output {output}: use a .docx, .md or .txt file name")
+    require_index(assistant)
     summary = assistant.summarize(release_ids=list(release_ids) or None, query=query, since=since, until=until,
                                   sources=list(sources) or None, fmt=fmt, backend=backend)
     if output:
@@ -172,15 +217,15 @@ def summarize(assistant: Any, release_ids: tuple[str, ...], query: str | None, s
             output.write_text((summary.to_text() if suffix == ".txt" else summary.to_markdown()) + "\n",
                               encoding="utf-8")
     if as_json:
-        click.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+        echo_json(summary.to_dict())
     else:
-        click.echo(summary.to_text() if plain else summary.to_markdown())
+        shown = _visible_citations(summary)
+        echo(shown.to_text() if plain else shown.to_markdown(), lines=True)
     unverified = summary.details.get("unverified", 0)
     if unverified:
-        click.echo(f"note: {unverified} point(s) are not supported by the sources they cite (marked unverified)",
-                   err=True)
+        echo(f"note: {unverified} point(s) are not supported by the sources they cite (marked unverified)", err=True)
     if output:
-        click.echo(f"wrote {output}", err=True)
+        echo(f"wrote {output}", err=True)
 
 
 @cli.command()
@@ -188,12 +233,14 @@ def summarize(assistant: Any, release_ids: tuple[str, ...], query: str | None, s
 @common
 def releases(assistant: Any, as_json: bool) -> None:
     """List indexed releases, newest first."""
+    require_index(assistant)
     for release, n in assistant.releases():
         if as_json:
-            click.echo(json.dumps({"id": release.id, "title": release.title, "date": release.date,
-                                   "source": release.source, "url": release.url, "chunks": n}, ensure_ascii=False))
+            echo_json({"id": release.id, "title": release.title, "date": release.date, "source": release.source,
+                       "url": release.url, "chunks": n}, indent=None)
         else:
-            click.echo(f"{release.date or '----------'}  {release.title}  ({n} chunks)\n    {release.id}")
+            echo(f"{visible(release.date or '----------')}  {visible(release.title)}  ({n} chunks)\n"
+                 f"    {visible(release.id)}", lines=True)
 
 
 @cli.command()
@@ -201,8 +248,9 @@ def releases(assistant: Any, as_json: bool) -> None:
 @common
 def delete(assistant: Any, release_id: str) -> None:
     """Remove one release from the index."""
+    require_index(assistant)
     assistant.delete(release_id)
-    click.echo(f"deleted {release_id}")
+    echo(f"deleted {release_id}")
 
 
 @cli.command()
@@ -213,9 +261,19 @@ def delete(assistant: Any, release_id: str) -> None:
 @common
 def serve(assistant: Any, host: str | None, port: int | None, corpus_dir: str | None) -> None:
     """Serve the web UI at / and the JSON API at /api/v1."""
-    from assistant.web.app import serve as run_server
+    from assistant.web.serve import serve as run_server
 
     run_server(assistant.settings.with_(host=host, port=port, corpus_dir=corpus_dir))
+
+
+def _visible_citations(result: Any) -> Any:
+    """An Answer or Summary whose citation fields (one line each when printed) have control characters escaped."""
+    from dataclasses import replace
+
+    cites = tuple(replace(c, title=visible(c.title), release_id=visible(c.release_id), quote=visible(c.quote),
+                          url=c.url and visible(c.url), date=c.date and visible(c.date),
+                          source=c.source and visible(c.source)) for c in result.citations)
+    return replace(result, citations=cites)
 
 
 def main() -> None:

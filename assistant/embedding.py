@@ -399,11 +399,15 @@ def exported_model(folder: Path, *, int8: bool = False, cache_dir: str | Path = 
 
     _ensure(fp32, command([str(folder)]), here, {"source": str(folder), "versions": {
         lib: _version(lib) for lib in ("torch", "transformers", "onnx", "onnxruntime")}})
-    if not int8:
-        return fp32
-    quantized = root / "model-int8.onnx"
-    _ensure(quantized, lambda tmp: [*command([str(fp32)])(tmp), "--int8"], here, None)
-    return quantized
+    model = fp32
+    if int8:
+        model = root / "model-int8.onnx"
+        _ensure(model, lambda tmp: [*command([str(fp32)])(tmp), "--int8"], here, None)
+    # The copy that is served keeps its weights in a file beside it, which onnxruntime maps instead of reading
+    # (see assistant.onnx_export): a fraction of the memory, and a faster load.
+    mapped = root / f"{model.stem}-mapped.onnx"
+    _ensure(mapped, lambda tmp: [*command([str(model)])(tmp), "--external-data", f"{mapped.name}.data"], here, None)
+    return mapped
 
 
 def _ensure(target: Path, command: Callable[[Path], list[str]], pythonpath: str, info: dict[str, Any] | None

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from assistant.store import ChromaStore, Where
+from assistant.text import QUERY_STOPWORDS
 from assistant.types import Chunk, date_to_int
 
 if TYPE_CHECKING:
@@ -34,13 +35,7 @@ if TYPE_CHECKING:
 
 _WORD = re.compile(r"[0-9A-Za-z\u00C0-\uFFFF]+")
 # Questions are full of words that say nothing about which release answers them (the re-scorer drops them too).
-QUERY_STOP = frozenset(
-    """a an the and or but if of at by for with about to from in on is are was were be been being has have
-    had do does did what which who whom whose when where why how that this these those it its as than then
-    there their they them he she his her we our you your i me my not no yes can could would should will
-    shall may might must also both either any all each other such into over under after before between
-    during while according report reported reports article articles news said say says tell""".split()
-)
+QUERY_STOP = QUERY_STOPWORDS
 
 
 def pack_vectors(m: np.ndarray) -> bytes:

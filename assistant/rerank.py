@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.keyword import QUERY_STOP
 from assistant.query import QueryPlan, without_dates
+from assistant.text import stem, terms  # noqa: F401 - stem stays importable from here
 
 if TYPE_CHECKING:
     import numpy as np
@@ -55,7 +55,6 @@ COVERAGE_WEIGHT = 3.0  # score (log-odds) one fully covered new clause is worth 
 # changed evidence recall by less than 0.002 in cross-validation).
 GROUP_QUOTA = 1
 ABSENT_RANK = 200  # rank given to a candidate missing from a ranking
-_WORD = re.compile(r"[0-9a-z]+")
 _NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b[A-Z][A-Za-z0-9&'-]+")
 _FIGURE = re.compile(r"\b\d[\d,.]*\b")
 _SENTENCE = re.compile(r"(?<=[.!?\"”])\s+(?=[\"“A-Z0-9])|\n+")
@@ -64,37 +63,12 @@ _CLAUSE = re.compile(r"\s*[,;:]\s+|\s+(?:and|while|whereas|but|or)\s+|\s+(?:comp
                      r"\?\s*", re.I)
 
 
-@functools.cache
-def _stemmer():  # type: ignore[no-untyped-def]
-    from nltk.stem.porter import PorterStemmer
-
-    # The original algorithm is the one SQLite's FTS5 porter tokenizer implements, so stems match its vocabulary.
-    return PorterStemmer(mode=PorterStemmer.ORIGINAL_ALGORITHM)
-
-
-_STEMS: dict[str, str] = {}  # word -> stem; bounded by the vocabulary, cleared if it ever grows past MAX_STEMS
-MAX_STEMS = 500_000
 # A candidate's terms in order, where each sentence ends among them, and its title's terms: tuples of shared
 # stem strings, about 2 KB a chunk, so the cache stays near 40 MB when full.
 _Terms = tuple[tuple[str, ...], tuple[int, ...], tuple[str, ...]]
 _CHUNK_TERMS: OrderedDict[tuple[str, int], _Terms] = OrderedDict()
 MAX_CHUNKS_CACHED = 20_000
 _CACHE_LOCK = threading.Lock()
-
-
-def stem(word: str) -> str:
-    s = _STEMS.get(word)
-    if s is None:
-        if len(_STEMS) >= MAX_STEMS:
-            _STEMS.clear()
-        s = _STEMS[word] = str(_stemmer().stem(word))
-    return s
-
-
-def terms(text: str) -> list[str]:
-    """Stemmed content words: lower case, stop words of questions removed."""
-    stems = _STEMS
-    return [stems.get(w) or stem(w) for w in _WORD.findall(text.lower()) if w not in QUERY_STOP]
 
 
 def _chunk_terms(chunk_id: str, title: str, text: str) -> _Terms:

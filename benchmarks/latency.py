@@ -1,5 +1,8 @@
 """Latency of the real web app on the MultiHop index: cold start, memory, and p50/p95 of ``/api/v1/ask``.
 
+First, with the server not yet started, cold ``assistant --help`` and ``assistant ask`` on the bundled
+corpus are timed as fresh processes (wall and peak RSS; see ``benchmarks/cli_start.py``).
+
 Starts ``app.py`` as a subprocess on 127.0.0.1 over the index that ``benchmarks/retrieval.py`` builds,
 times process start to first answer, warms up, then measures extractive answers from one client and
 from ``--clients`` concurrent clients (``--duration`` seconds each), and retrieval alone through
@@ -9,6 +12,7 @@ server cannot be started).
 
     .venv/bin/python benchmarks/latency.py --json /tmp/latency.json     # 60 s + 60 s + 20 s, 16 clients
     .venv/bin/python benchmarks/latency.py --duration 5 --clients 4     # a quick check
+    .venv/bin/python benchmarks/latency.py --cli-only                   # the CLI part alone (no MultiHop index)
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(ROOT))
 
+from benchmarks import cli_start  # noqa: E402 - after the path fix above
 from benchmarks.retrieval import (  # noqa: E402 - after the path fix above
     DEFAULT_CORPUS,
     DEFAULT_DATA_DIR,
@@ -335,8 +340,9 @@ def load_questions(path: Path, seed: int) -> list[str]:
 
 def run(data_dir: Path = DEFAULT_DATA_DIR, corpus: Path = DEFAULT_CORPUS, queries: Path = DEFAULT_QUERIES, *,
         duration: float = 60.0, search_duration: float = 20.0, clients: int = 16, port: int = 0, warmup: int = 20,
-        max_requests: int = 0, seed: int = 0) -> dict[str, Any]:
-    """Start the app, measure every phase, stop the app; returns the dict that ``--json`` writes."""
+        max_requests: int = 0, seed: int = 0, cli_runs: int = 3) -> dict[str, Any]:
+    """Time the CLI, start the app, measure every phase, stop the app; returns the dict that ``--json`` writes."""
+    cli = cli_start.run(cli_runs) if cli_runs else None
     corpus, queries = corpus.resolve(), queries.resolve()
     questions = load_questions(queries, seed)
     # the default is relative to the repository (the build runs there); a folder given is relative to here
@@ -353,6 +359,8 @@ def run(data_dir: Path = DEFAULT_DATA_DIR, corpus: Path = DEFAULT_CORPUS, querie
         "settings": server_settings(env), "code": code_version(),
         "request_timeout_s": REQUEST_TIMEOUT, "python": platform.python_version(), "machine": platform.machine(),
         "cpus": os.cpu_count(), "loadavg_start": os.getloadavg(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}}
+    if cli:
+        result["cli"] = cli
     log = tempfile.NamedTemporaryFile(prefix="latency-server-", suffix=".log", delete=False)
     t0 = time.perf_counter()
     proc = start_server(env, log)
@@ -405,7 +413,8 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     rows += [("cold start (process to first answer): s", result["start"]["cold_start_s"], TARGETS["cold_start_s"]),
              ("serving RSS (max sampled, MB)", result["memory"]["max_rss_mb"], TARGETS["rss_mb"])]
     rows += [(f"{name}: errors", p["errors"], 0) for name, p in phases.items()]
-    return [{"what": what, "value": value, "limit": limit, "pass": value <= limit} for what, value, limit in rows]
+    out = [{"what": what, "value": value, "limit": limit, "pass": value <= limit} for what, value, limit in rows]
+    return out + (cli_start.targets(result["cli"]) if "cli" in result else [])
 
 
 # ---- output ----------------------------------------------------------------------------------
@@ -422,6 +431,8 @@ def format_report(result: dict[str, Any]) -> str:
              f"memory (server tree, {mem['processes']} process(es)): RSS after warm-up "
              f"{result['memory_after_warmup']['rss_mb']:.0f} MB, max RSS {mem['max_rss_mb']:.0f} MB, "
              f"peak (VmHWM) {mem['max_hwm_mb']:.0f} MB", ""]
+    if "cli" in result:
+        lines[2:2] = [cli_start.format_report(result["cli"]), ""]
     head = (f"{'phase':<18}{'clients':>8}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
             f"{'mean ms':>9}{'max ms':>9}{'errors':>8}{'CPU ms/req':>11}")
     lines += [head, "-" * len(head)]
@@ -457,8 +468,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--warmup", type=int, default=20, help="questions asked untimed after the first answer")
     p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
     p.add_argument("--seed", type=int, default=0, help="order of the questions")
+    p.add_argument("--cli-runs", type=int, default=3,
+                   help="timed runs of cold `assistant --help` and `assistant ask` (default 3; 0 skips them)")
+    p.add_argument("--cli-only", action="store_true", help="time the CLI only (no server, no MultiHop index)")
     p.add_argument("--json", type=Path, help="write every figure to this JSON file")
     args = p.parse_args(argv)
+    if args.cli_only:
+        result = {"cli": cli_start.run(max(1, args.cli_runs))}
+        result["targets"] = cli_start.targets(result["cli"])
+        print(cli_start.format_report(result["cli"]))
+        for t in result["targets"]:
+            print(f"  {'PASS' if t['pass'] else 'MISS'}  {t['what']:<42}{t['value']:>10.2f}  (<= {t['limit']:g})")
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return 0
     for path in (args.queries, args.corpus):
         if not path.is_file():
             p.error(f"no such file: {path}")
@@ -468,7 +491,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = run(args.data_dir, args.corpus, args.queries, duration=args.duration,
                      search_duration=min(args.duration, 20.0) if args.search_duration is None
                      else args.search_duration, clients=args.clients, port=args.port,
-                     warmup=args.warmup, max_requests=args.max_requests, seed=args.seed)
+                     warmup=args.warmup, max_requests=args.max_requests, seed=args.seed, cli_runs=args.cli_runs)
     except RuntimeError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

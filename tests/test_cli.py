@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from assistant.cli import cli
@@ -61,3 +62,93 @@ def test_user_errors_exit_1_with_a_message(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "Error: the question is empty" in result.output
     result = CliRunner().invoke(cli, ["ingest", str(tmp_path / "missing"), "--data-dir", str(tmp_path / "idx")])
     assert result.exit_code == 1 and "no such file or folder" in result.output
+
+
+def test_ask_loads_neither_nltk_nor_gradio(corpus_index) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+
+    s = corpus_index.settings
+    code = ("import sys; from assistant.cli import cli\n"
+            f"cli(['ask', {SEED_QUESTION!r}, '--data-dir', {str(s.data_dir)!r}], standalone_mode=False)\n"
+            "print(sorted(m for m in ('nltk', 'gradio', 'torch', 'llama_index') if m in sys.modules))")
+    env = {**os.environ, "ASSISTANT_CHROMA_URL": s.chroma_url, "ASSISTANT_COLLECTION": s.collection}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                         env=env).stdout
+    assert "July 30, 2022" in out  # it did answer
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("command", [["ask", "Who signed?"], ["search", "agreement"], ["releases"],
+                                     ["summarize", "-q", "smart meters"], ["delete", "x.txt"]])
+def test_commands_on_an_empty_index_say_so_and_create_nothing(tmp_path: Path, command: list[str]) -> None:
+    data = tmp_path / "nowhere"
+    result = CliRunner().invoke(cli, [*command, "--data-dir", str(data)])
+    assert result.exit_code == 1
+    assert f"nothing is indexed in {data.resolve()}" in result.output and "assistant ingest" in result.output
+    assert not data.exists() and not (tmp_path / "data").exists()
+
+
+def test_an_index_emptied_by_deletes_is_empty_too(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "seed.txt").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    data = str(tmp_path / "idx")
+    assert CliRunner().invoke(cli, ["ingest", str(folder), "--data-dir", data]).exit_code == 0
+    assert CliRunner().invoke(cli, ["delete", "seed.txt", "--data-dir", data]).exit_code == 0
+    result = CliRunner().invoke(cli, ["ask", SEED_QUESTION, "--data-dir", data])
+    assert result.exit_code == 1 and "nothing is indexed" in result.output
+
+
+def test_serve_fills_an_empty_index_first_then_restarts_without_waiting_for_the_corpus(
+        tmp_path: Path, corpus_copy: Path) -> None:
+    """First start: the corpus is indexed before serving. Restarts: served at once, the corpus checked beside
+    (by file hashes when nothing changed; a changed file is re-indexed).
+
+    Each time "serving on" appears only when the server answers: a request right after it succeeds.
+    """
+    import os
+    import re
+    import sys
+    import time
+
+    import httpx
+
+    from .processes import child_server, free_port
+
+    data = tmp_path / "idx"
+    expected = {"first": r"indexed .*: [1-9][0-9]* added",
+                "restart": r"indexed .*: nothing changed \([1-9][0-9]* files, checked by hash\)",
+                "changed": r"indexed .*: 0 added, 1 updated, [1-9][0-9]* unchanged"}
+    for start, pattern in expected.items():
+        if start == "changed":
+            cfo = corpus_copy / "2021-07-12-northwind-grid-appoints-elena-marchetti-chief-financial-officer.txt"
+            text = cfo.read_text(encoding="utf-8")
+            assert "financial officer in 2007." in text
+            cfo.write_text(text.replace("financial officer in 2007.", "financial officer in 2007, from Harlow Bay."),
+                           encoding="utf-8")
+        port, log = free_port(), tmp_path / f"{start}.log"
+        env = {**os.environ, "ASSISTANT_DATA_DIR": str(data), "ASSISTANT_CORPUS_DIR": str(corpus_copy),
+               "ASSISTANT_PORT": str(port), "ASSISTANT_REQUIRE_KEY_FOR_READS": "false"}
+        with child_server([sys.executable, str(ROOT / "app.py")], name="app.py", log_path=log, timeout=300,
+                          env=env, ready=lambda log=log: "serving on" in log.read_text(errors="replace")):
+            r = httpx.post(f"http://127.0.0.1:{port}/api/v1/ask", json={"question": SEED_QUESTION}, timeout=60)
+            assert r.status_code == 200 and "July 30, 2022" in r.json()["answer"]
+            text = log.read_text(errors="replace")
+            assert text.count("serving on") == 1
+            if start == "first":  # an empty index is filled before serving
+                assert re.search(pattern, text.split("serving on")[0]), text
+            else:  # the check runs beside the server
+                deadline = time.monotonic() + 120
+                while "indexed " not in log.read_text(errors="replace") and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                assert re.search(pattern, log.read_text(errors="replace")), log.read_text(errors="replace")
+
+
+def test_the_cold_start_benchmark_times_the_real_command(tmp_path: Path) -> None:
+    from benchmarks.cli_start import _env, timed
+
+    wall, cpu, rss, code, out = timed(["--help"], _env(tmp_path / "pycache", ROOT))
+    assert code == 0 and "ingest" in out and "ask" in out
+    assert 0 < cpu <= wall and 10 < rss < 200  # a Python process that imported click, not torch or chromadb

@@ -147,3 +147,23 @@ def test_a_passage_vector_pools_its_sentences_each_embedded_once(embedder) -> No
     # each sentence embedded alone (int8 activations are scaled per batch, so batch-mates move vectors a little)
     alone = embedder.embed(first)
     assert per[0].shape == alone.shape and ((per[0] * alone).sum(axis=1) > 0.99).all()
+
+
+def test_the_served_onnx_model_maps_its_weights_and_gives_the_same_vectors() -> None:
+    """The served copy keeps its weights in a .data file beside it (mapped on load), vectors unchanged."""
+    import numpy as np
+    import onnxruntime as ort
+
+    from assistant.embedding import create_embedder, exported_model, resolve_model_folder
+    from assistant.settings import Settings
+
+    s = Settings()
+    folder = resolve_model_folder(s.embedding_model)
+    served = exported_model(folder, int8=True, cache_dir=s.onnx_cache_dir)
+    assert served.with_name(served.name + ".data").stat().st_size > 10 * served.stat().st_size
+    whole = ort.InferenceSession(str(served.parent / "model-int8.onnx"), providers=["CPUExecutionProvider"])
+    ids = np.array([[101, 2043, 2106, 2167, 3470, 102]], dtype=np.int64)
+    expected = whole.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0]
+    embedder = create_embedder("onnx-int8", s.embedding_model, cache_dir=s.onnx_cache_dir)
+    got = embedder.model.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0]
+    assert np.array_equal(got, expected)

@@ -854,3 +854,55 @@ def test_health_shows_no_server_paths(upload_server) -> None:  # type: ignore[no
     body = httpx.get(f"{base}/api/v1/health", timeout=10).text
     assert str(assistant.settings.data_dir) not in body and "/" not in json.loads(body).get("store", "")
     assert json.loads(body)["status"] == "ok"
+
+
+def test_cli_escapes_control_characters_from_file_names_and_titles(tmp_path: Path) -> None:
+    """A file name or title cannot move the cursor, recolour the terminal or forge a line of CLI output."""
+    import re
+
+    from click.testing import CliRunner
+
+    from assistant.cli import cli
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    body = ("Northbay Ferries added a night crossing between Kessel and Orme on Friday. The crossing takes 50 "
+            "minutes and the ferry carries 300 passengers.")
+    (folder / "ferry\x1b[2J\u202eevil.txt").write_text(f"Night \x1b[31mferry\x07 added\n\n{body}\n", encoding="utf-8")
+    (folder / "empty\nskipped real.txt: forged.md").write_text("")
+    data = str(tmp_path / "idx")
+    raw = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+    result = CliRunner().invoke(cli, ["ingest", str(folder), "--data-dir", data])
+    assert result.exit_code == 0, result.output
+    skipped = [line for line in result.output.splitlines() if line.startswith("skipped")]
+    assert len(skipped) == 1 and "empty\\nskipped real.txt: forged.md" in skipped[0]
+    assert not raw.search(result.output)
+
+    for args in (["releases"], ["releases", "--json"], ["search", "night crossing"],
+                 ["ask", "How many passengers does the night ferry carry?"]):
+        result = CliRunner().invoke(cli, [*args, "--data-dir", data])
+        assert result.exit_code == 0, result.output
+        assert not raw.search(result.output), (args, result.output)
+        assert "ferry" in result.output
+
+
+def test_cli_escapes_control_characters_in_stored_titles_and_ids(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """Whatever an index holds (an older version's, another writer's), the CLI prints it escaped."""
+    from click.testing import CliRunner
+
+    from assistant.cli import cli
+    from assistant.types import Release
+
+    data = tmp_path / "idx"
+    make_assistant(data, embedder).index_releases([Release(
+        id="a\x1b]8;;http://x\x07b\nforged", title="Night \x1b[31mferry\u202e added", source="Port\x9b2J",
+        text="Northbay Ferries added a night crossing between Kessel and Orme. The ferry carries 300 passengers.")])
+    for args, shown in ((["releases"], "Night \\x1b[31mferry\\u202e added"),
+                        (["releases", "--json"], "Night \\u001b[31mferry\\u202e added"),
+                        (["search", "night crossing"], "Night \\x1b[31mferry\\u202e added"),
+                        (["ask", "How many passengers does the ferry carry?"], "a\\x1b]8;;http://x\\x07b\\nforged")):
+        result = CliRunner().invoke(cli, [*args, "--data-dir", str(data)])
+        assert result.exit_code == 0, result.output
+        assert shown in result.output, (args, result.output)
+        assert not any(ch in result.output for ch in "\x1b\x07\x9b\u202e"), (args, result.output)

@@ -7,11 +7,7 @@ and mounts the UI with Gradio's own path and upload checks on.
 
 from __future__ import annotations
 
-import importlib
 import logging
-import os
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +25,7 @@ from assistant.web import openai_compat, routes
 from assistant.web.guards import BodyLimit, LoopbackHosts, UploadCount, is_loopback, require_read
 from assistant.web.schemas import error_body, validation_message
 
-__all__ = ["create_app", "serve"]
+__all__ = ["create_app"]
 
 log = logging.getLogger("assistant")
 UI_UPLOAD = "/gradio_api/upload"
@@ -178,38 +174,3 @@ def _add_error_handlers(app: FastAPI) -> None:
         log.exception("unexpected error", exc_info=exc)
         return JSONResponse(error_body(500, "internal_error", "internal error; see the server log"),
                             status_code=500)
-
-
-def serve(settings: Settings) -> None:
-    """Ingest the bundled corpus (a no-op when unchanged), then serve the app with uvicorn.
-
-    "serving on …" is logged once the server answers, not when it starts to load.
-    """
-    import uvicorn
-
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    assistant = Assistant(settings)
-    # Gradio's import takes seconds and needs none of the index: do it while the corpus is checked
-    preload = threading.Thread(target=importlib.import_module, args=("gradio",), daemon=True)
-    preload.start()
-    corpus_dir = Path(settings.corpus_dir) if settings.corpus_dir else None
-    if corpus_dir is not None and corpus_dir.is_dir():
-        report = assistant.ingest([corpus_dir])
-        log.info("corpus folder %s: %s", settings.corpus_dir, report.summary())
-        for r in report.rejected:
-            log.warning("skipped %s: %s", r.path, r.reason)
-    assistant.search("warm up")  # loads the model, the vector index and the keyword tables before the first user
-    preload.join()
-    server = uvicorn.Server(uvicorn.Config(create_app(assistant), host=settings.host, port=settings.port,
-                                           log_level="warning"))
-    url = f"http://{settings.host}:{settings.port}"
-
-    def announce() -> None:
-        while not server.started and not server.should_exit:
-            time.sleep(0.05)
-        if server.started:
-            log.info("serving on %s", url)
-
-    threading.Thread(target=announce, daemon=True).start()
-    server.run()
