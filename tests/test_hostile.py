@@ -585,7 +585,7 @@ def test_pdf_text_has_a_time_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     data = _pages_pdf(2)  # two pages: with three, a line on every page is a running head and goes
     [ok] = corpus.load_bytes(data, "two.pdf")
     assert isinstance(ok, Release) and "Quillon bakery page" in ok.text
-    monkeypatch.setattr(corpus, "PDF_SECONDS", 0.0)
+    monkeypatch.setattr(corpus.pdf, "PDF_SECONDS", 0.0)
     [slow] = corpus.load_bytes(data, "two.pdf")
     assert isinstance(slow, Rejected) and slow.reason.startswith("reading the PDF's text took over 0 s for 1 of its 2")
 

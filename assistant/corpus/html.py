@@ -1,0 +1,161 @@
+"""HTML pages -> ``Release``: parsing, metadata (title, date, URL, source, author) and the body."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import deque
+from typing import Any
+
+from ..types import Release
+from .cleanup import _clean_units, _norm, _Unit
+from .dates import find_text_date, parse_date
+from .decode import _clean_chars, _collapse, _Skip
+from .html_blocks import _flat_html_paragraphs, _render_blocks, _semantic_main, _strip_clutter
+from .release import MAX_URL_CHARS, _known, _title_from_paragraphs, _without_long_runs
+
+_LD_CONTAINERS = frozenset({"@graph", "mainEntity", "mainEntityOfPage", "itemListElement"})
+_ARTICLE_TYPES = ("article", "newsarticle", "pressrelease", "blogposting", "report", "reportagenewsarticle")
+
+
+def _release_from_html(text: str, *, name: str, id_base: str) -> Release:
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    text = _clean_chars(text)
+    text = re.sub(r"^\s*<\?xml[^>]{0,200}\?>", "", text)  # lxml refuses str input that declares an encoding
+    parser = lxml_html.HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True)
+    try:
+        root = lxml_html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError):
+        raise _Skip("no text left after removing page clutter") from None
+    too_deep = any("depth" in e.message.lower() for e in parser.error_log)
+
+    meta = _html_meta(root)
+    canonical = next(
+        (
+            link.get("href", "").strip()
+            for link in root.iter("link")
+            if "canonical" in (link.get("rel") or "").lower().split()
+        ),
+        "",
+    )
+    url = next(
+        (
+            u
+            for u in (canonical, meta.get("og:url", ""))
+            if u.startswith(("http://", "https://")) and len(u) <= MAX_URL_CHARS
+        ),
+        None,
+    )
+    ld = _json_ld(root)
+    title_tag = _collapse(root.findtext(".//title") or "")
+
+    main = None if too_deep else _semantic_main(root)
+    h1 = next((main if main is not None else root).iter("h1"), None)
+    h1_text = _collapse(h1.text_content()) if h1 is not None else ""
+    time_el = next((t for t in (main if main is not None else root).iter("time") if t.get("datetime")), None)
+    if too_deep:
+        # libxml2 stops at 2048 levels and drops the rest; a flat scan has no depth at all.
+        paras = _flat_html_paragraphs(text)
+    else:
+        main = _strip_clutter(root, main)
+        paras = _render_blocks(main, skip=h1)
+    title = _pick_title(
+        meta.get("og:title"), ld.get("headline"), h1_text, title_tag, meta.get("og:site_name")
+    )
+    # Kickers, date lines and bylines above the first sentence are page furniture; keep the rest.
+    paras, _, lead = _clean_units([_Unit(p, i) for i, p in enumerate(paras)], trim=True, trim_tail=too_deep)
+    paras = _without_long_runs(paras)
+    if paras and title and _norm(paras[0]) == _norm(title):
+        paras = paras[1:]
+    if not paras:
+        raise _Skip("no text left after removing page clutter")
+    found_date = None
+    for raw in (
+        ld.get("datePublished"),
+        meta.get("article:published_time"),
+        meta.get("datepublished"),
+        *(
+            meta.get(k)
+            for k in (
+                "date",
+                "pubdate",
+                "publishdate",
+                "dc.date",
+                "dcterms.date",
+                "dc.date.issued",
+                "dcterms.issued",
+                "publication_date",
+            )
+        ),
+        time_el.get("datetime") if time_el is not None else None,
+    ):
+        found_date = parse_date(raw) if isinstance(raw, str) else None
+        if found_date:
+            break
+    return Release(
+        id=url or id_base,
+        title=title or _title_from_paragraphs(paras),
+        text="\n\n".join(paras),
+        date=found_date or find_text_date(lead + paras[:3]),
+        source=_known(meta.get("og:site_name")) or _known(ld.get("publisher")),
+        url=url,
+        author=_known(meta.get("author")) or _known(ld.get("author")),
+        path=name,
+    )
+
+
+def _html_meta(root: Any) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    for m in root.iter("meta"):
+        key = (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower()
+        content = (m.get("content") or "").strip()
+        if key and content and key not in meta:
+            meta[key] = content
+    return meta
+
+
+def _json_ld(root: Any) -> dict[str, Any]:
+    """headline, datePublished, publisher and author from JSON-LD, article nodes first."""
+    found: dict[str, Any] = {}
+    nodes: deque[Any] = deque()
+    for s in root.iter("script"):
+        if (s.get("type") or "").strip().lower() == "application/ld+json":
+            try:
+                nodes.append(json.loads(s.text or ""))
+            except (ValueError, RecursionError):  # broken or absurdly nested metadata: the page still counts
+                continue
+    dicts: list[dict[str, Any]] = []
+    while nodes and len(dicts) < 2000:
+        node = nodes.popleft()
+        if isinstance(node, list):
+            nodes.extend(node)
+        elif isinstance(node, dict):
+            dicts.append(node)
+            nodes.extend(v for k, v in node.items() if k in _LD_CONTAINERS)
+
+    def is_article(d: dict[str, Any]) -> bool:
+        t = d.get("@type")
+        types = t if isinstance(t, list) else [t]
+        return any(isinstance(x, str) and x.lower() in _ARTICLE_TYPES for x in types)
+
+    for d in sorted(dicts, key=lambda d: not is_article(d)):
+        for key in ("headline", "datePublished", "publisher", "author"):
+            if key not in found and d.get(key):
+                found[key] = d[key]
+    return found
+
+
+def _pick_title(og: str | None, headline: Any, h1: str, title_tag: str, site_name: str | None) -> str | None:
+    """og:title, JSON-LD headline, the h1, then <title>, minus a " | Site name" tail."""
+    chosen = next((_collapse(str(t)) for t in (og, headline, h1, title_tag) if t and _collapse(str(t))), None)
+    if not chosen:
+        return None
+    parts = [p.strip() for p in re.split(r"\s+[|–—:·•-]\s+", chosen) if p.strip()]
+    if len(parts) > 1:
+        if h1 and any(_norm(p) == _norm(h1) for p in parts):
+            return h1
+        if site_name and _norm(parts[-1]) == _norm(site_name):
+            return chosen[: chosen.rfind(parts[-1])].rstrip(" |–—:·•-")
+    return chosen
