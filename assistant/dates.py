@@ -36,6 +36,7 @@ DATE_PATTERNS = [
     # dd.mm.yyyy and dd-mm-yyyy ("20-04-2023 - 13:06") are day first wherever they are written;
     # dd/mm/yyyy vs mm/dd/yyyy is settled only when a part is > 12.
     re.compile(rf"(?<![\d/.-])(?P<a>\d{{1,2}})(?P<sep>[/.-])(?P<b>\d{{1,2}})(?P=sep){_YEAR}(?![\d/])"),
+    re.compile(rf"(?<![\d/])(?P<a>\d{{1,2}}) (?P<sep>/) (?P<b>\d{{1,2}}) / {_YEAR}(?![\d/])"),  # "26 / 07 / 2024"
 ]
 
 

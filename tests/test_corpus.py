@@ -156,7 +156,7 @@ def test_seed_page_keeps_the_release_and_drops_the_site() -> None:
     assert r.title not in r.text
 
 
-def test_txt_release_keeps_about_and_media_contact(tmp_path: Path) -> None:
+def test_txt_release_drops_about_and_media_contact(tmp_path: Path) -> None:
     text = (
         "Skip to main content\nHome\nNewsroom\nHome > Newsroom > Press releases\n\n"
         "Acme Robotics Opens Toledo Assembly Plant\n\n"
@@ -172,9 +172,10 @@ def test_txt_release_keeps_about_and_media_contact(tmp_path: Path) -> None:
     assert r.id == "news/2025/toledo.txt"
     assert r.title == "Acme Robotics Opens Toledo Assembly Plant"
     assert r.date == "2025-03-03"
-    assert r.text.startswith(BODY)
-    assert "About Acme Robotics" in r.text and "press@acme.example" in r.text and "555-0100" in r.text
-    for clutter in ("Skip to", "Newsroom", "Share:", "Related news", "Design Award", "Robots shipped", "©"):
+    assert r.text.startswith(BODY) and r.text.endswith("by the end of 2026.")
+    # release furniture goes with the site's: the boilerplate "About" block and the press officer
+    for clutter in ("Skip to", "Newsroom", "Share:", "Related news", "Design Award", "Robots shipped", "©",
+                    "About Acme", "designs and builds", "press@acme.example", "555-0100", "Sam Lee"):
         assert clutter not in r.text
 
 
@@ -227,7 +228,7 @@ def test_release_from_text_with_nothing_left_is_bad_input(text: str) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_html_newsroom_page_keeps_the_article_only(tmp_path: Path) -> None:
+def test_html_newsroom_page_keeps_the_release_only(tmp_path: Path) -> None:
     r = release(write(tmp_path, "newsroom.html", NEWSROOM_HTML), tmp_path)
     assert r.id == r.url == "https://news.acme.example/2025/03/03/toledo-plant"
     assert r.title == "Acme Robotics Opens Toledo Assembly Plant"
@@ -239,12 +240,11 @@ def test_html_newsroom_page_keeps_the_article_only(tmp_path: Path) -> None:
         "TOLEDO, Ohio, March 3, 2025 -- Acme Robotics today opened a 120,000-square-foot assembly plant in "
         "Toledo that will build industrial robot arms for carmakers and food producers."
     )
-    assert '"Toledo has the skilled workforce we need," said Dana Ortiz' in r.text
-    assert (
-        "About Acme Robotics" in paras
-        and paras[-1] == "Media contact: Sam Lee, press@acme.example, +1 555 0100"
+    assert paras[-1] == (
+        '"Toledo has the skilled workforce we need," said Dana Ortiz, chief executive officer of Acme Robotics.'
     )
     for clutter in (
+        "About Acme", "founded in 1987", "Media contact", "press@acme.example",
         "Skip to", "cookies", "Accept", "Language Switch", "Home", "Newsroom", "Careers", "Share this",
         "Facebook", "Related news", "design award", "Follow us", "All rights reserved", "dataLayer",
         "pageview", "Press release",

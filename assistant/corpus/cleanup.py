@@ -7,6 +7,7 @@ import re
 
 from .dates import _first_date
 from .decode import _WS, _collapse
+from .furniture import is_title_candidate
 
 
 def _phrases(text: str) -> frozenset[str]:
@@ -73,7 +74,9 @@ def _is_boilerplate(s: str) -> bool:
     ):
         return True
     pieces = _MENU_SEPARATORS.split(s)
-    return "@" not in s and len(pieces) >= 3 and all(len(p.split()) <= 4 for p in pieces)
+    menu = "@" not in s and len(pieces) >= 3 and all(len(p.split()) <= 4 for p in pieces)
+    dateline = _first_date(s) and len(re.findall(r"[A-Za-z]{3,}", s)) <= 3  # "Daily News 26 / 07 / 2024"
+    return menu and not dateline
 
 
 def _is_prose(s: str) -> bool:
@@ -88,11 +91,22 @@ def _is_heading_like(s: str) -> bool:
         return False
     if _BULLET.match(s) or _is_boilerplate(s) or s.lower().startswith(("by ", "for immediate release")):
         return False
+    if not is_title_candidate(s):
+        return False
     letters = sum(c.isalpha() for c in s)
     if letters < 3 or letters < 0.5 * len(s.replace(" ", "")):
         return False
     date_found = _first_date(s)
     return not (date_found and len(re.findall(r"[A-Za-z]{3,}", s)) <= 3)
+
+
+def _is_headline_sentence(s: str) -> bool:
+    """A short, one-sentence line in Title Case: most of its longer words capitalised."""
+    words = s.split()
+    if not 4 <= len(words) <= 25 or s.count(". ") or not is_title_candidate(s):
+        return False
+    long_words = [w for w in words if sum(c.isalpha() for c in w) >= 4]
+    return len(long_words) >= 4 and sum(w[0].isupper() for w in long_words) >= 0.8 * len(long_words)
 
 
 class _Unit:
@@ -117,8 +131,35 @@ def _units_from_text(text: str) -> list[_Unit]:
         if wrapped and not _BULLET.match(lines[-1]):
             units.append(_Unit(" ".join(lines), bi))
         else:
-            units.extend(_Unit(x, bi) for x in lines)
+            units.extend(_Unit(x, bi) for x in rewrap(lines))
     return units
+
+
+def rewrap(lines: list[str]) -> list[str]:
+    """Hard-wrapped lines (stock-exchange announcements, PDF text, e-mailed releases) rejoined
+    into paragraphs; lines that are not wrapped prose (menus, lists, stat boxes) stay one each.
+
+    A wrapped paragraph's lines fill the measure; a paragraph ends at a line much shorter than
+    the measure, or at a sentence end followed by a capital on a line that did not fill it.
+    """
+    lengths = sorted(len(x) for x in lines)
+    full = lengths[int(0.9 * (len(lengths) - 1))]
+    if len(lines) < 3 or not 50 <= full <= 120 or sum(len(x) >= 0.7 * full for x in lines) < 0.5 * len(lines):
+        return lines
+    out: list[str] = []
+    para: list[str] = []
+    for ln in lines:
+        if para:
+            prev = para[-1]
+            short = len(prev) < 0.7 * full
+            sentence_break = _SENTENCE_END.search(prev) and ln[:1].isupper() and len(prev) < 0.9 * full
+            if short or sentence_break or _BULLET.match(ln):
+                out.append(" ".join(para))
+                para = []
+        para.append(ln)
+    if para:
+        out.append(" ".join(para))
+    return out
 
 
 def _clean_units(
@@ -151,6 +192,10 @@ def _clean_units(
     first, last = prose[0], prose[-1]
     lead = [u.text for u in kept[:first]]
     title = _lead_title(lead, units)
+    if len(prose) > 1 and _is_headline_sentence(kept[first].text):
+        # "SEC Seeks Candidates for Small Business Capital Formation Advisory Committee." is a
+        # headline that ends with a full stop, not the first paragraph of the body.
+        title, lead, first = kept[first].text.rstrip("."), [*lead, kept[first].text], prose[1]
     if not trim_tail:
         return [u.text for u in kept[first:]], title, lead
     end = last + 1

@@ -40,3 +40,22 @@ def url_date(url: str | None) -> str | None:
         return None
     y, mo, d = (int(x) for x in (m.group(1, 2, 3) if m.group(1) else m.group(4, 5, 6)))
     return parse_date(f"{y:04d}-{mo:02d}-{d:02d}")
+
+
+_UTC_STAMP = re.compile(r"\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]00:?00|UTC|GMT)\b", re.IGNORECASE)
+
+
+def release_date(raw: str, text_date: str | None) -> str | None:
+    """A metadata timestamp -> the release's own local date.
+
+    The calendar date is read as written, so ``2019-11-19T21:00-05:00`` is the 19th. A stamp that
+    a CMS converted to UTC can have moved to the next (or previous) day: when the release's own
+    dateline gives the day before or after, the dateline's day is the newsroom's date.
+    """
+    found = parse_date(raw)
+    if found and text_date and found != text_date and _UTC_STAMP.search(raw):
+        from datetime import date as Date
+
+        if abs((Date.fromisoformat(found) - Date.fromisoformat(text_date)).days) == 1:
+            return text_date
+    return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections import deque
@@ -9,9 +10,11 @@ from typing import Any
 
 from ..types import Release
 from .cleanup import _clean_units, _norm, _Unit
-from .dates import find_text_date, parse_date
+from .dates import find_text_date, release_date, url_date
 from .decode import _clean_chars, _collapse, _Skip
-from .html_blocks import _flat_html_paragraphs, _render_blocks, _semantic_main, _strip_clutter
+from .engine import _engine_paragraphs, choose_body
+from .furniture import drop_furniture, tidy_title
+from .html_blocks import _NEVER_CONTENT, _flat_html_paragraphs, _render_blocks, _semantic_main, _strip_clutter
 from .release import MAX_URL_CHARS, _known, _title_from_paragraphs, _without_long_runs
 
 _LD_CONTAINERS = frozenset({"@graph", "mainEntity", "mainEntityOfPage", "itemListElement"})
@@ -54,63 +57,60 @@ def _release_from_html(text: str, *, name: str, id_base: str) -> Release:
     main = None if too_deep else _semantic_main(root)
     h1 = next((main if main is not None else root).iter("h1"), None)
     h1_text = _collapse(h1.text_content()) if h1 is not None else ""
-    time_el = next((t for t in (main if main is not None else root).iter("time") if t.get("datetime")), None)
+    times = [t.get("datetime") for t in (main if main is not None else root).iter("time") if t.get("datetime")]
+    times += [t.get("datetime") for t in root.iter("time") if t.get("datetime")]
+    engine: list[str] | None = None
     if too_deep:
         # libxml2 stops at 2048 levels and drops the rest; a flat scan has no depth at all.
         paras = _flat_html_paragraphs(text)
     else:
+        engine = _engine_paragraphs(_without_never_content(copy.deepcopy(root)))
         main = _strip_clutter(root, main)
         paras = _render_blocks(main, skip=h1)
-    title = _pick_title(
-        meta.get("og:title"), ld.get("headline"), h1_text, title_tag, meta.get("og:site_name")
-    )
+    site_name = meta.get("og:site_name") or meta.get("application-name")
+    title = _pick_title(meta.get("og:title"), ld.get("headline"), h1_text, title_tag, site_name)
+    title = tidy_title(title, site_name=site_name, url=url)
     # Kickers, date lines and bylines above the first sentence are page furniture; keep the rest.
     paras, _, lead = _clean_units([_Unit(p, i) for i, p in enumerate(paras)], trim=True, trim_tail=too_deep)
-    paras = _without_long_runs(paras)
+    if engine is not None:
+        paras = choose_body(engine, paras)
+    paras = _without_long_runs(drop_furniture(paras))
     if paras and title and _norm(paras[0]) == _norm(title):
         paras = paras[1:]
     if not paras:
         raise _Skip("no text left after removing page clutter")
+    text_date = find_text_date(lead + paras[:3])
     found_date = None
-    for raw in (
-        ld.get("datePublished"),
-        meta.get("article:published_time"),
-        meta.get("datepublished"),
-        *(
-            meta.get(k)
-            for k in (
-                "date",
-                "pubdate",
-                "publishdate",
-                "dc.date",
-                "dcterms.date",
-                "dc.date.issued",
-                "dcterms.issued",
-                "publication_date",
-            )
-        ),
-        time_el.get("datetime") if time_el is not None else None,
-    ):
-        found_date = parse_date(raw) if isinstance(raw, str) else None
+    for raw in (ld.get("datePublished"), *(meta.get(k) for k in _DATE_META), *times):
+        found_date = release_date(raw, text_date) if isinstance(raw, str) else None
         if found_date:
             break
     return Release(
         id=url or id_base,
         title=title or _title_from_paragraphs(paras),
         text="\n\n".join(paras),
-        date=found_date or find_text_date(lead + paras[:3]),
-        source=_known(meta.get("og:site_name")) or _known(ld.get("publisher")),
+        date=found_date or text_date or url_date(url),
+        source=_known(site_name) or _known(ld.get("publisher")),
         url=url,
         author=_known(meta.get("author")) or _known(ld.get("author")),
         path=name,
     )
 
 
+# Meta tags that carry the publication date, most specific first.
+_DATE_META = (
+    "article:published_time", "article:published", "datepublished", "pdate", "og:published_time",
+    "published_time", "publish-date", "publish_date", "publishdate", "pubdate", "date", "dc.date.issued",
+    "dcterms.issued", "dc.date", "dcterms.date", "dcterms.created", "publication_date", "citation_publication_date",
+    "sailthru.date", "parsely-pub-date",
+)
+
+
 def _html_meta(root: Any) -> dict[str, str]:
     meta: dict[str, str] = {}
     for m in root.iter("meta"):
         key = (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower()
-        content = (m.get("content") or "").strip()
+        content = (m.get("content") or m.get("value") or "").strip()  # some CMSs write value=
         if key and content and key not in meta:
             meta[key] = content
     return meta
@@ -159,3 +159,12 @@ def _pick_title(og: str | None, headline: Any, h1: str, title_tag: str, site_nam
         if site_name and _norm(parts[-1]) == _norm(site_name):
             return chosen[: chosen.rfind(parts[-1])].rstrip(" |–—:·•-")
     return chosen
+
+
+def _without_never_content(root: Any) -> Any:
+    """The tree without scripts, styles, <noscript> fallbacks and the like: never page text
+    (trafilatura keeps a <noscript>'s "Enable JavaScript")."""
+    for el in [el for el in root.iter() if el.tag in _NEVER_CONTENT]:
+        if el.getparent() is not None:
+            el.drop_tree()
+    return root

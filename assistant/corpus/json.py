@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -14,15 +16,77 @@ from .decode import _Skip
 from .release import _known, _link, _make_release
 
 _LIST_KEYS = ("releases", "articles", "items", "data", "documents", "records")
+# Field names as content APIs and exports write them, most specific first. A field may sit at any
+# depth ("details.body" on GOV.UK) and may hold an object with the text inside ("content.rendered"
+# on WordPress, "body.html", "body.value" on Drupal); see ``_find``.
 _JSON_FIELDS = {
     "title": ("title", "headline", "name"),
-    "body": ("body", "text", "content", "article"),
-    "date": ("published_at", "date", "published", "datetime", "pubdate"),
-    "url": ("url", "link", "permalink"),
+    "body": ("body", "text", "content", "article", "articlebody", "body_html", "content_html", "html",
+             "full_text", "fulltext", "main_text"),
+    "date": ("published_at", "first_published_at", "date", "published", "datetime", "pubdate", "date_published",
+             "datepublished", "publication_date", "publish_date", "first_public_at", "created_at",
+             "public_updated_at", "date_gmt", "webpublicationdate"),
+    "url": ("url", "link", "permalink", "web_url", "weburl", "canonical_url", "html_url"),
     "source": ("source", "publisher", "outlet", "organisation", "organization"),
     "author": ("author", "byline"),
     "corrects": ("corrects", "replaces", "supersedes"),
 }
+# Inside a field's object, where the text is.
+_TEXT_KEYS = ("rendered", "html", "value", "text", "raw", "content", "body")
+# Blocks that describe other documents (GOV.UK "links", WordPress "_links"/"_embedded"): never read.
+_OTHER_DOCUMENTS = frozenset({
+    "links", "_links", "_embedded", "related", "children", "parent", "meta", "seo", "change_history",
+    "image", "images", "thumbnail", "featured_image", "featured_media", "media", "logo", "avatar", "video", "photo",
+    "attachments", "documents",
+})  # and what describes an image or a file: its "url" and "title" are not the release's
+# "name" is a title only at the top level; deeper down it is an author's or an organisation's name.
+_TOP_LEVEL_ONLY = frozenset({"name"})
+_MAX_DEPTH = 4
+_NAMED = frozenset({"source", "author"})  # {"name": ...} objects: ``_known`` reads them
+_LOOKS_HTML = re.compile(r"<(?:p|div|br|h[1-6]|ul|ol|li|table|blockquote|span|a|strong|em|b|i|section)\b[^>]*>",
+                         re.IGNORECASE)
+
+
+def _unwrap(value: Any) -> Any:
+    """The text inside ``{"rendered": ...}``-style objects (one level), else the value itself."""
+    if isinstance(value, dict):
+        lowered = {str(k).lower(): v for k, v in value.items()}
+        return next((lowered[k] for k in _TEXT_KEYS if lowered.get(k) not in (None, "", [], {})), None)
+    return value
+
+
+def _find(record: dict[str, Any], kind: str) -> Any:
+    """The first non-empty ``kind`` field, top level first, then nested objects breadth first."""
+    queue: list[tuple[dict[str, Any], int]] = [(record, 0)]
+    seen = 0
+    while queue and seen < 200:
+        node, depth = queue.pop(0)
+        seen += 1
+        fields = {str(k).lower(): v for k, v in reversed(node.items())}
+        for key in _JSON_FIELDS[kind]:
+            if depth and key in _TOP_LEVEL_ONLY:
+                continue
+            value = fields.get(key)
+            value = value if kind in _NAMED else _unwrap(value)
+            if value not in (None, "", [], {}):
+                return value
+        if depth < _MAX_DEPTH:
+            queue.extend((v, depth + 1) for k, v in fields.items() if isinstance(v, dict) and k not in _OTHER_DOCUMENTS)
+    return None
+
+
+def _html_body(body: str) -> str:
+    """An HTML body (GOV.UK, WordPress, Drupal) as paragraphs of text, release furniture removed."""
+    from lxml import html as lxml_html
+
+    from .furniture import drop_furniture
+    from .html_blocks import _render_blocks
+
+    root = lxml_html.document_fromstring(f"<html><body>{body}</body></html>")
+    paras = drop_furniture(_render_blocks(root.find("body"), skip=None))
+    return "\n\n".join(paras)
+
+
 
 
 def _releases_from_json(text: str, *, name: str, id_base: str, lines: bool) -> Iterator[Release | Rejected]:
@@ -38,8 +102,7 @@ def _releases_from_json(text: str, *, name: str, id_base: str, lines: bool) -> I
     if isinstance(data, dict):
         records = next((data[k] for k in _LIST_KEYS if isinstance(data.get(k), list)), None)
         if records is None:
-            lowered = {str(k).lower() for k in data}
-            if not lowered & set(_JSON_FIELDS["body"]):
+            if _find(data, "body") is None:
                 raise _Skip(
                     "JSON object holds no records: expected a list of records, a list under one of "
                     f"{', '.join(repr(k) for k in _LIST_KEYS)}, or one record with a "
@@ -140,10 +203,9 @@ def _record_or_rejected(record: Any, *, rid: str, where: str, name: str) -> Rele
 def _release_from_record(record: Any, *, rid: str, name: str) -> Release:
     if not isinstance(record, dict):
         raise _Skip(f"record is a JSON {type(record).__name__}, not an object")
-    fields = {str(k).lower(): v for k, v in reversed(record.items())}
 
     def get(kind: str) -> Any:
-        return next((fields[k] for k in _JSON_FIELDS[kind] if fields.get(k) not in (None, "")), None)
+        return _find(record, kind)
 
     body = get("body")
     if body is None:
@@ -154,6 +216,8 @@ def _release_from_record(record: Any, *, rid: str, name: str) -> Release:
         raise _Skip(f"record's body is a JSON {type(body).__name__}, not text")
     if not body.strip():
         raise _Skip("record has an empty body")
+    if _LOOKS_HTML.search(body[:5000]):
+        body = _html_body(body)
     raw_date = get("date")
     if isinstance(raw_date, int | float) and not isinstance(raw_date, bool):
         seconds = raw_date / 1000 if raw_date > 1e11 else raw_date
@@ -161,12 +225,12 @@ def _release_from_record(record: Any, *, rid: str, name: str) -> Release:
             raw_date = datetime.fromtimestamp(seconds, tz=UTC).date().isoformat()
         except (OverflowError, OSError, ValueError):
             raw_date = None
-    url = _link(get("url"))
+    url = _link(get("url")) or _govuk_url(record)
     title = get("title")
     release = _make_release(
         body,
         release_id=url or rid,
-        title=title if isinstance(title, str) else None,
+        title=html.unescape(title) if isinstance(title, str) else None,
         date=raw_date if isinstance(raw_date, str) else None,
         url=url,
         source=get("source"),
@@ -176,3 +240,11 @@ def _release_from_record(record: Any, *, rid: str, name: str) -> Release:
     )
     corrects = _known(get("corrects"))
     return replace(release, corrects=corrects) if corrects else release
+
+
+def _govuk_url(record: dict[str, Any]) -> str | None:
+    """GOV.UK Content API items give the page's path only; the page is that path on www.gov.uk."""
+    path = record.get("base_path")
+    if isinstance(path, str) and path.startswith("/") and "content_id" in record and "schema_name" in record:
+        return _link("https://www.gov.uk" + path)
+    return None

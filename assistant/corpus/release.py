@@ -13,6 +13,7 @@ from ..types import Release
 from .cleanup import _clean_units, _units_from_text
 from .dates import find_text_date, parse_date
 from .decode import _ASCII_WS, _clean_chars, _collapse
+from .furniture import drop_furniture, tidy_title
 
 # Metadata travels with every chunk of a release (and the title into every embedded passage),
 # so a 5 MB og:title or JSON "title" would be copied thousands of times. Real ones are short.
@@ -97,6 +98,7 @@ def _make_release(
         paras, found_title, lead = _light_paragraphs(text), None, []
     else:
         paras, found_title, lead = _clean_units(_units_from_text(text), trim=True)
+        paras, found_title = drop_furniture(paras), tidy_title(found_title, site_name=source, url=url)
     paras = _without_long_runs(paras)
     if not paras:
         raise BadInput("the text is empty" if light else "no text left after removing page clutter")
@@ -173,11 +175,15 @@ def _light_title(title: str | None) -> str | None:
 
 
 def _title_from_paragraphs(paras: list[str]) -> str:
-    """Last resort: the first sentence, cut at a word boundary, so every release has a title."""
+    """Last resort: the first sentence, cut at a word boundary, so every release has a title.
+
+    A one-sentence headline set as body text (a PDF's long headline under "PRESS RELEASE") is
+    kept whole up to 250 characters; a longer first sentence is a paragraph, cut at 120.
+    """
     first = paras[0]
     m = re.search(r"[.!?](?:\s|$)", first)
     title = first[: m.start() + 1] if m else first
-    if len(title) > 120:
+    if len(title) > (250 if title == first else 120):
         title = title[:120].rsplit(" ", 1)[0] + "…"
     return title
 
