@@ -113,6 +113,10 @@ def load_file(
     if path.is_symlink() and path.is_dir():
         yield Rejected(where, "a link to a folder: links to folders are not followed (name the folder itself)")
         return
+    if path.is_symlink() and _leaves(path, root if root is not None else path.parent):
+        # /etc/passwd or /proc/self/status linked into a corpus folder must not be indexed and served
+        yield Rejected(where, "a link to a file outside the folder: links that leave the folder are not followed")
+        return
     if suffix not in SUPPORTED_SUFFIXES:
         yield Rejected(where, _unsupported(suffix))
         return
@@ -209,3 +213,12 @@ def _relative_id(path: Path, root: Path | None) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+
+
+def _leaves(link: Path, root: Path) -> bool:
+    """Whether the symbolic link ``link`` points (through any chain of links) outside ``root``."""
+    try:
+        target, base = Path(os.path.realpath(link)), Path(os.path.realpath(root))
+    except (OSError, RuntimeError, ValueError):  # a loop: reading it fails and says so
+        return False
+    return target != base and base not in target.parents

@@ -74,6 +74,14 @@ def _starts_block(p: str, i: int, before: float) -> bool:
     return bool(_ABOUT.match(text)) and len(text.split()) <= 8 and before >= 0.5 and i > 0
 
 
+# Furniture glued to the end of a paragraph (wire archives lose the line breaks before it).
+_TRAILING = re.compile(
+    r"\s*(?:hashtags?\s*:\s*#.*|the issuer is solely responsible for the content of this announcement\.?"
+    r"|view (?:the )?source version on [\w.-]+\s*:?\s*(?:https?://\S+)?)\s*$",
+    re.IGNORECASE,
+)
+
+
 def drop_furniture(paras: list[str]) -> list[str]:
     """The paragraphs without release furniture: furniture lines anywhere, and furniture blocks
     (a furniture heading and what follows it, up to the next heading that is not furniture).
@@ -97,7 +105,9 @@ def drop_furniture(paras: list[str]) -> list[str]:
                 continue
         if _is_furniture_line(p):
             continue
-        kept.append(p)
+        p = _TRAILING.sub("", p) if len(p) > 40 else p
+        if p:
+            kept.append(p)
     return kept or paras
 
 

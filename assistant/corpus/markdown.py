@@ -11,11 +11,15 @@ from ..types import Release
 from .cleanup import _norm
 from .dates import find_text_date, parse_date
 from .decode import _clean_chars, _collapse, _Skip
+from .furniture import drop_furniture, tidy_title
 from .release import _clean_title, _known, _link, _size, _title_from_paragraphs, _without_long_runs
 
 _MD_IMAGE = re.compile(r"!\[[^\[\]\n]{0,500}\]\([^()\n]{0,2000}\)")
 _MD_LINK = re.compile(r"\[([^\[\]\n]{0,500})\]\([^()\n]{0,2000}\)")
 _MD_REFLINK = re.compile(r"\[([^\[\]\n]{1,500})\]\[[^\[\]\n]{0,200}\]")
+# A paragraph that is nothing but links ("[Original/Source Press Release](...)", "Pickup - [site](...)")
+# is a link trail or a "read more" line, not release text (the first block is kept: it may be a title).
+_LINK_ONLY = re.compile(r"(?:\s*(?:[\w/ .-]{0,40}\s[-–:]\s*)?!?\[[^\[\]\n]{0,500}\]\([^()\n]{0,2000}\)\s*)+")
 _MD_AUTOLINK = re.compile(r"<((?:https?://|mailto:)[^<>\s]{1,2000})>")
 _MD_CODE = re.compile(r"`([^`\n]{1,1000})`")
 # Strong emphasis stops at the next opener of its kind, so each stretch of text is scanned once;
@@ -125,8 +129,9 @@ def _markdown_blocks(md: str) -> list[tuple[str, int]]:
 
     def flush() -> None:
         if buf:
-            p = _md_inline(" ".join(buf))
-            if p:
+            raw = " ".join(buf)
+            p = _md_inline(raw)
+            if p and not (out and _LINK_ONLY.fullmatch(raw)):
                 out.append((p, 0))
             buf.clear()
 
@@ -198,7 +203,7 @@ def _release_from_markdown(text: str, *, name: str, id_base: str) -> Release:
             drop = 0
         if drop is not None:
             title = blocks[drop][0]
-    paras = _without_long_runs([p for i, (p, _) in enumerate(blocks) if i != drop])
+    paras = _without_long_runs(drop_furniture([p for i, (p, _) in enumerate(blocks) if i != drop]))
     if not paras:
         raise _Skip(
             "no text in this Markdown file besides its title" if title else "no text in this Markdown file"
@@ -212,7 +217,7 @@ def _release_from_markdown(text: str, *, name: str, id_base: str) -> Release:
     url = _link(field("url"))
     return Release(
         id=url or id_base,
-        title=title or _title_from_paragraphs(paras),
+        title=tidy_title(title, site_name=_known(field("source")), url=url) or _title_from_paragraphs(paras),
         text="\n\n".join(paras),
         date=found_date or find_text_date(paras[:3]),
         source=_known(field("source")),

@@ -12,6 +12,7 @@ from ..types import Release
 from .cleanup import _BULLET, _SENTENCE_END, _clean_units, _Unit
 from .dates import find_text_date
 from .decode import _clean_chars, _collapse, _Skip
+from .furniture import drop_furniture
 from .release import _clean_title, _known, _title_from_paragraphs, _without_long_runs
 
 _BAD_PDF_TITLES = re.compile(
@@ -36,7 +37,7 @@ def _release_from_pdf(data: bytes, *, name: str, id_base: str) -> Release:
     if not units:
         raise _Skip("PDF has no text layer (scanned image?)")
     paras, found_title, lead = _clean_units(units, trim=True)
-    paras = _without_long_runs(paras)
+    paras = _without_long_runs(drop_furniture(paras))
     if not paras:
         raise _Skip("no text left after removing page clutter")
     title = _clean_title(meta_title)

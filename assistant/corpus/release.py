@@ -12,7 +12,7 @@ from ..errors import BadInput
 from ..types import Release
 from .cleanup import _clean_units, _units_from_text
 from .dates import find_text_date, parse_date
-from .decode import _ASCII_WS, _clean_chars, _collapse
+from .decode import _ASCII_WS, _clean_chars, _collapse, _printable
 from .furniture import drop_furniture, tidy_title
 
 # Metadata travels with every chunk of a release (and the title into every embedded passage),
@@ -23,16 +23,30 @@ MAX_URL_CHARS = 2048
 
 
 def _bounded(release: Release) -> Release:
-    """The release with its title, source and author cut to a sane length."""
+    """The release with its metadata printable and cut to a sane length.
+
+    Control and format characters (terminal escapes, NUL, right-to-left overrides that show
+    ``txt.exe`` as ``exe.txt``) are removed from the title, source, author, id, URL and
+    ``corrects``: metadata is printed on terminals and in lists, where they forge or hide text.
+    """
     title, source, author = (
-        _clip(release.title, MAX_TITLE_CHARS),
-        _clip(release.source, MAX_META_CHARS),
-        _clip(release.author, MAX_META_CHARS),
+        _clip(_meta(release.title), MAX_TITLE_CHARS),
+        _clip(_meta(release.source), MAX_META_CHARS),
+        _clip(_meta(release.author), MAX_META_CHARS),
     )
-    corrects = _clip(release.corrects, MAX_URL_CHARS)
-    if (title, source, author, corrects) == (release.title, release.source, release.author, release.corrects):
+    corrects = _clip(_meta(release.corrects), MAX_URL_CHARS)
+    rid, url = _meta(release.id) or release.id, _meta(release.url)
+    new = (title, source, author, corrects, rid, url)
+    if new == (release.title, release.source, release.author, release.corrects, release.id, release.url):
         return release
-    return replace(release, title=title or "", source=source, author=author, corrects=corrects)
+    return replace(release, title=title or "", source=source, author=author, corrects=corrects, id=rid, url=url)
+
+
+def _meta(s: str | None) -> str | None:
+    """A metadata value without control and format characters (whitespace ones become a space)."""
+    if s is None or s.isprintable():
+        return s
+    return " ".join(_printable(s).split()) or None
 
 
 def _clip(s: str | None, limit: int) -> str | None:
