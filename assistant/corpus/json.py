@@ -55,14 +55,22 @@ def _unwrap(value: Any) -> Any:
     return value
 
 
-def _find(record: dict[str, Any], kind: str) -> Any:
-    """The first non-empty ``kind`` field, top level first, then nested objects breadth first."""
+def _nodes(record: dict[str, Any]) -> list[tuple[dict[str, Any], int]]:
+    """The record and its nested objects, breadth first, keys lower-cased (the first spelling wins)."""
+    out: list[tuple[dict[str, Any], int]] = []
     queue: list[tuple[dict[str, Any], int]] = [(record, 0)]
-    seen = 0
-    while queue and seen < 200:
+    while queue and len(out) < 200:
         node, depth = queue.pop(0)
-        seen += 1
         fields = {str(k).lower(): v for k, v in reversed(node.items())}
+        out.append((fields, depth))
+        if depth < _MAX_DEPTH:
+            queue.extend((v, depth + 1) for k, v in fields.items() if isinstance(v, dict) and k not in _OTHER_DOCUMENTS)
+    return out
+
+
+def _find(nodes: list[tuple[dict[str, Any], int]], kind: str) -> Any:
+    """The first non-empty ``kind`` field, top level first, then nested objects breadth first."""
+    for fields, depth in nodes:
         for key in _JSON_FIELDS[kind]:
             if depth and key in _TOP_LEVEL_ONLY:
                 continue
@@ -70,8 +78,6 @@ def _find(record: dict[str, Any], kind: str) -> Any:
             value = value if kind in _NAMED else _unwrap(value)
             if value not in (None, "", [], {}):
                 return value
-        if depth < _MAX_DEPTH:
-            queue.extend((v, depth + 1) for k, v in fields.items() if isinstance(v, dict) and k not in _OTHER_DOCUMENTS)
     return None
 
 
@@ -102,7 +108,7 @@ def _releases_from_json(text: str, *, name: str, id_base: str, lines: bool) -> I
     if isinstance(data, dict):
         records = next((data[k] for k in _LIST_KEYS if isinstance(data.get(k), list)), None)
         if records is None:
-            if _find(data, "body") is None:
+            if _find(_nodes(data), "body") is None:
                 raise _Skip(
                     "JSON object holds no records: expected a list of records, a list under one of "
                     f"{', '.join(repr(k) for k in _LIST_KEYS)}, or one record with a "
@@ -204,8 +210,10 @@ def _release_from_record(record: Any, *, rid: str, name: str) -> Release:
     if not isinstance(record, dict):
         raise _Skip(f"record is a JSON {type(record).__name__}, not an object")
 
+    nodes = _nodes(record)
+
     def get(kind: str) -> Any:
-        return _find(record, kind)
+        return _find(nodes, kind)
 
     body = get("body")
     if body is None:

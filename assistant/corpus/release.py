@@ -43,10 +43,11 @@ def _bounded(release: Release) -> Release:
 
 
 def _meta(s: str | None) -> str | None:
-    """A metadata value without control and format characters (whitespace ones become a space)."""
+    """A metadata value without control and format characters (whitespace ones become a space);
+    other characters, even a no-break space, stay as written."""
     if s is None or s.isprintable():
         return s
-    return " ".join(_printable(s).split()) or None
+    return _printable(s) or None
 
 
 def _clip(s: str | None, limit: int) -> str | None:
