@@ -60,21 +60,15 @@ def _rejoined(lines: list[str]) -> list[str]:
 
 
 # The measured rule (benchmarks/README.md, "HTML main text"): our reader wins when it finds at
-# least 1.5 times as much text as trafilatura, unless that text is a comment thread that shares
-# almost nothing with trafilatura's; with nothing from trafilatura, ours counts from 200 characters.
+# least 1.5 times as much text as trafilatura, unless its text holds a comment thread; with nothing
+# from trafilatura, ours counts from 200 characters or one sentence.
 OWN_WINS_RATIO = 1.5
 MIN_OWN_ALONE = 200
-MIN_SHARED = 0.3
 _COMMENT_LINE = re.compile(
     r"^(?:posted by\b|by [\w .-]{1,40} (?:at|on) \d|.{0,60}\b\d{1,2}:\d\d\s*(?:am|pm)\b|reply\b|report abuse"
     r"|.{0,40}\bwrote:|\d+ (?:comments?|replies)\b|comment by\b)",
     re.IGNORECASE,
 )
-
-
-def _shingles(paras: list[str]) -> set[tuple[str, ...]]:
-    words = re.findall(r"\w+", " ".join(paras).lower())
-    return {tuple(words[i : i + 4]) for i in range(len(words) - 3)}
 
 
 def _comment_thread(paras: list[str]) -> bool:
@@ -87,7 +81,7 @@ def choose_body(engine: list[str] | None, own: list[str]) -> list[str]:
 
     trafilatura keeps too little on some pages (a page made of lists, a story split around
     figures, text outside the markup it expects); there our reader's much longer text is the
-    article. Where ours is longer because it took the reader comments instead, trafilatura's stays.
+    article. Where ours is longer because it took reader comments too, trafilatura's stays.
     """
     own_chars = sum(len(p) for p in own)
     if not engine:  # a short page still counts when it says something ("404 : Page Not Found" does not)
@@ -95,9 +89,6 @@ def choose_body(engine: list[str] | None, own: list[str]) -> list[str]:
     engine_chars = sum(len(p) for p in engine)
     if not own:
         return engine if engine_chars >= MIN_OWN_ALONE or any(_is_prose(p) for p in engine) else []
-    if own_chars > OWN_WINS_RATIO * engine_chars:
-        theirs = _shingles(engine)
-        shared = len(theirs & _shingles(own)) / len(theirs) if theirs else 0.0
-        if not (shared < MIN_SHARED and _comment_thread(own)):
-            return own
+    if own_chars > OWN_WINS_RATIO * engine_chars and not _comment_thread(own):
+        return own
     return engine

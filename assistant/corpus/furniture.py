@@ -34,12 +34,17 @@ _FURNITURE_LINE = re.compile(
     r"|https?://\S+$)",
     re.IGNORECASE,
 )
-# A heading that starts a furniture block: the block runs to the next heading that is not furniture.
-_FURNITURE_HEADING = re.compile(
-    r"^(?:(?:media|press|investor|news)(?: relations)?(?: and \w+)? (?:contacts?|enquiries|inquiries|desk)"
+# A heading that starts a block of links or contact lines: the block ends at the next heading that is
+# not furniture or at the first sentence (a "Related News" box in the middle of a story ends there).
+_LIST_HEADING = re.compile(
+    r"^(?:(?:media|press|investor|news)(?: relations)?(?: and \w+)? (?:contacts?|enquiries|inquiries|desk|officers?)"
     r"|contacts?|contact information|for (?:further|more) information(?:,? (?:please )?contact)?.*"
-    r"|further information|more information|see also|read more|(?:related|explore|more from|also on)(?:\s+\S+){0,3}"
-    r"|forward[- ]looking statements?.*|safe harbou?r(?: statement)?.*|cautionary (?:note|statement).*"
+    r"|further information|more information|see also|read more|(?:related|explore|more from|also on)(?:\s+\S+){0,3})$",
+    re.IGNORECASE,
+)
+# A heading that starts a block of boilerplate prose: the block runs to the next heading.
+_PROSE_HEADING = re.compile(
+    r"^(?:forward[- ]looking statements?.*|safe harbou?r(?: statement)?.*|cautionary (?:note|statement).*"
     r"|disclaimer|legal notice|notes? (?:to|for) (?:the )?editors?:?\s*about\b.*)$",
     re.IGNORECASE,
 )
@@ -63,15 +68,18 @@ def _is_heading(p: str) -> bool:
     return 1 <= len(words) <= 12 and not _SENTENCE_END.search(p.rstrip(":")) and not _LIST_ITEM.match(p)
 
 
-def _starts_block(p: str, i: int, before: float) -> bool:
-    """Whether paragraph ``i`` opens a furniture block; ``before`` is the share of the text above it."""
+def _starts_block(p: str, i: int, before: float) -> str | None:
+    """"list" or "prose" when paragraph ``i`` opens a furniture block of that kind, else None;
+    ``before`` is the share of the text above it."""
     text = p.strip().rstrip(":").strip()
-    if not _is_heading(text):
-        return False
-    if _FURNITURE_HEADING.match(text):
-        return i > 0
+    if i == 0 or not _is_heading(text):
+        return None
+    if _LIST_HEADING.match(text):
+        return "list"
+    if _PROSE_HEADING.match(text):
+        return "prose"
     # "About Acme" closes a release; "About the programme" in its first half is the news.
-    return bool(_ABOUT.match(text)) and len(text.split()) <= 8 and before >= 0.5 and i > 0
+    return "prose" if _ABOUT.match(text) and len(text.split()) <= 8 and before >= 0.5 else None
 
 
 # Furniture glued to the end of a paragraph (wire archives lose the line breaks before it).
@@ -92,15 +100,17 @@ def drop_furniture(paras: list[str]) -> list[str]:
     kept: list[str] = []
     total = sum(len(p) for p in paras) or 1
     above = 0
-    skipping = False
+    skipping: str | None = None
     for i, p in enumerate(paras):
         above += len(p)
-        if _starts_block(p, i, (above - len(p)) / total):
-            skipping = True
+        if block := _starts_block(p, i, (above - len(p)) / total):
+            skipping = block
             continue
         if skipping:
-            if _is_heading(p) and not _is_furniture_line(p) and not _LIST_ITEM.match(p) and not _is_contactish(p):
-                skipping = False
+            heading = _is_heading(p) and not _is_furniture_line(p) and not _LIST_ITEM.match(p) and not _is_contactish(p)
+            sentence = skipping == "list" and len(p.split()) > 12 and bool(_SENTENCE_END.search(p))
+            if heading or sentence:
+                skipping = None
             else:
                 continue
         if _is_furniture_line(p):

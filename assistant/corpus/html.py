@@ -14,7 +14,14 @@ from .dates import find_text_date, release_date, url_date
 from .decode import _clean_chars, _collapse, _Skip
 from .engine import _engine_paragraphs, choose_body
 from .furniture import drop_furniture, tidy_title
-from .html_blocks import _NEVER_CONTENT, _flat_html_paragraphs, _render_blocks, _semantic_main, _strip_clutter
+from .html_blocks import (
+    _NEVER_CONTENT,
+    _attr_words,
+    _flat_html_paragraphs,
+    _render_blocks,
+    _semantic_main,
+    _strip_clutter,
+)
 from .release import MAX_URL_CHARS, _known, _title_from_paragraphs, _without_long_runs
 
 _LD_CONTAINERS = frozenset({"@graph", "mainEntity", "mainEntityOfPage", "itemListElement"})
@@ -162,9 +169,18 @@ def _pick_title(og: str | None, headline: Any, h1: str, title_tag: str, site_nam
 
 
 def _without_never_content(root: Any) -> Any:
-    """The tree without scripts, styles, <noscript> fallbacks and the like: never page text
-    (trafilatura keeps a <noscript>'s "Enable JavaScript")."""
-    for el in [el for el in root.iter() if el.tag in _NEVER_CONTENT]:
-        if el.getparent() is not None:
+    """The tree without scripts, styles, <noscript> fallbacks and the like, which are never page text
+    (trafilatura keeps a <noscript>'s "Enable JavaScript"), and without reader comments marked as
+    such (trafilatura keeps ``<article class="comment">`` inside a post as part of the post)."""
+    total = len(root.text_content()) or 1
+    for el in [el for el in root.iter() if isinstance(el.tag, str)]:
+        if el.getparent() is None:
+            continue
+        if el.tag in _NEVER_CONTENT:
+            el.drop_tree()
+        elif _attr_words(el) & _COMMENT_WORDS and len(el.text_content()) < 0.5 * total:
             el.drop_tree()
     return root
+
+
+_COMMENT_WORDS = frozenset({"comment", "comments", "commentlist", "disqus", "replies"})
