@@ -140,11 +140,12 @@ def rewrap(lines: list[str]) -> list[str]:
     into paragraphs; lines that are not wrapped prose (menus, lists, stat boxes) stay one each.
 
     A wrapped paragraph's lines fill the measure; a paragraph ends at a line much shorter than
-    the measure, or at a sentence end followed by a capital on a line that did not fill it.
+    the measure, at a sentence end followed by a capital on a line that did not fill it, or at a
+    sentence end followed by a short line that is no sentence (a heading such as "Media contact").
     """
     lengths = sorted(len(x) for x in lines)
     full = lengths[int(0.9 * (len(lengths) - 1))]
-    if len(lines) < 3 or not 50 <= full <= 120 or sum(len(x) >= 0.7 * full for x in lines) < 0.5 * len(lines):
+    if len(lines) < 3 or not 50 <= full <= 120:
         return lines
     out: list[str] = []
     para: list[str] = []
@@ -153,7 +154,8 @@ def rewrap(lines: list[str]) -> list[str]:
             prev = para[-1]
             short = len(prev) < 0.7 * full
             sentence_break = _SENTENCE_END.search(prev) and ln[:1].isupper() and len(prev) < 0.9 * full
-            if short or sentence_break or _BULLET.match(ln):
+            heading_next = _SENTENCE_END.search(prev) and len(ln) < 0.7 * full and not _SENTENCE_END.search(ln)
+            if short or sentence_break or heading_next or _BULLET.match(ln):
                 out.append(" ".join(para))
                 para = []
         para.append(ln)
@@ -195,7 +197,7 @@ def _clean_units(
     if len(prose) > 1 and _is_headline_sentence(kept[first].text):
         # "SEC Seeks Candidates for Small Business Capital Formation Advisory Committee." is a
         # headline that ends with a full stop, not the first paragraph of the body.
-        title, lead, first = kept[first].text.rstrip("."), [*lead, kept[first].text], prose[1]
+        title, lead, first = kept[first].text.rstrip("."), [*lead, kept[first].text], first + 1
     if not trim_tail:
         return [u.text for u in kept[first:]], title, lead
     end = last + 1
