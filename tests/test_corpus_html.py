@@ -75,12 +75,14 @@ def test_an_article_made_of_lists_is_kept() -> None:
     assert "17 March: public consultation meeting in the town hall, room 3" in r.text.split("\n\n")
 
 
-def test_a_story_split_around_figures_keeps_every_block() -> None:
-    fig = "<figure><img src='b.jpg'><figcaption>The lower streets in January.</figcaption></figure>"
+def test_a_story_split_around_figures_keeps_every_block_and_drops_captions_and_sidebars() -> None:
+    fig = "<figure><img src='b.jpg'><figcaption>Chart: flood days per year, 2015-2023.</figcaption></figure>"
+    sidebar = "<aside><h3>Highlights</h3><ul><li>Mayor re-elected for a third term</li></ul></aside>"
+    explore = "<h3>Explore</h3><ul><li><a href='/a'>Floods</a></li><li><a href='/b'>Budget</a></li></ul>"
     body = (f"<div class='content'><h1>Flood barrier approved</h1><div class='block'><p>{P1}</p><p>{P2}</p></div>"
-            f"{fig}<div class='block'><p>{P3}</p><p>{P4}</p></div></div>")
+            f"{fig}<div class='block'><p>{P3}</p><p>{P4}</p></div>{sidebar}{explore}</div>")
     r = html_release(page(body))
-    assert all(p in r.text for p in (P1, P2, P3, P4))
+    assert r.text.split("\n\n") == [P1, P2, P3, P4]
 
 
 # ---- press-release furniture ----------------------------------------------------------------------
