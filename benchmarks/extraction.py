@@ -145,7 +145,7 @@ def run_extraction(limit: int | None, subsets: list[str] | None) -> dict[str, An
             row[f"{name}_f1"] = scorer.score_page(truth, text, ["rouge"], split)["rouge_f1"]
             row[f"{name}_shingle"] = shingle_f1(truth, text)
         pages.append(row)
-        if len(pages) % 200 == 0:
+        if len(pages) % 50 == 0:
             _log(f"{len(pages)} pages")
     return {"splitter": split_name, "pages": pages, "seconds": dict(seconds)}
 

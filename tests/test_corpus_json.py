@@ -32,6 +32,7 @@ def test_a_govuk_content_item_is_read_not_rejected() -> None:
     assert (r.title, r.date) == ("New school kitchens funded", "2016-12-25")
     assert r.url == r.id == "https://www.gov.uk/government/news/school-kitchens"  # not the image's url
     assert r.text.split("\n\n") == [
+        "Forty kitchens.",  # the description: the page shows it as the standfirst
         "The department will fund 40 new school kitchens this year.",
         "25 in primary schools",
         "15 in secondary schools",

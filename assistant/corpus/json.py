@@ -30,6 +30,8 @@ _JSON_FIELDS = {
     "source": ("source", "publisher", "outlet", "organisation", "organization"),
     "author": ("author", "byline"),
     "corrects": ("corrects", "replaces", "supersedes"),
+    # the standfirst a content API keeps beside the body (GOV.UK "description"): the page shows it first
+    "lede": ("description", "standfirst", "summary", "excerpt", "dek", "subheadline"),
 }
 # Inside a field's object, where the text is.
 _TEXT_KEYS = ("rendered", "html", "value", "text", "raw", "content", "body")
@@ -226,6 +228,11 @@ def _release_from_record(record: Any, *, rid: str, name: str) -> Release:
         raise _Skip("record has an empty body")
     if _LOOKS_HTML.search(body[:5000]):
         body = _html_body(body)
+    lede = get("lede")
+    if isinstance(lede, str) and lede.strip() and _LOOKS_HTML.search(lede[:5000]):
+        lede = _html_body(lede)
+    if isinstance(lede, str) and lede.strip() and " ".join(lede.split()) not in " ".join(body.split()):
+        body = f"{lede.strip()}\n\n{body}"
     raw_date = get("date")
     if isinstance(raw_date, int | float) and not isinstance(raw_date, bool):
         seconds = raw_date / 1000 if raw_date > 1e11 else raw_date
