@@ -6,10 +6,14 @@ press releases (issue #15): what was kept that should not be, what was lost, wro
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import pytest
 
 from assistant.corpus import load_bytes
 from assistant.types import Release
+from tests.test_corpus import BODY, NEWSROOM_HTML, release, write
 
 P1 = ("The regional council approved a new flood barrier for the river town on Tuesday, after three winters "
       "in which the lower streets were under water for weeks.")
@@ -187,3 +191,88 @@ def test_the_url_date_is_the_last_resort() -> None:
     head = "<title>x</title><link rel='canonical' href='https://news.example.org/2018/07/03/flood-barrier'>"
     r = html_release(page(f"<article><p>{P1}</p><p>{P2}</p></article>", head=head))
     assert (r.url, r.date) == ("https://news.example.org/2018/07/03/flood-barrier", "2018-07-03")
+
+
+# ---------------------------------------------------------------------------------------------
+# HTML
+# ---------------------------------------------------------------------------------------------
+
+
+def test_html_newsroom_page_keeps_the_release_only(tmp_path: Path) -> None:
+    r = release(write(tmp_path, "newsroom.html", NEWSROOM_HTML), tmp_path)
+    assert r.id == r.url == "https://news.acme.example/2025/03/03/toledo-plant"
+    assert r.title == "Acme Robotics Opens Toledo Assembly Plant"
+    assert r.date == "2025-03-03"  # JSON-LD datePublished beats <time> and dateModified
+    assert r.source == "Acme Robotics Newsroom"
+    assert r.author == "Riley Chen"
+    paras = r.text.split("\n\n")
+    assert paras[0] == (
+        "TOLEDO, Ohio, March 3, 2025 -- Acme Robotics today opened a 120,000-square-foot assembly plant in "
+        "Toledo that will build industrial robot arms for carmakers and food producers."
+    )
+    assert paras[-1] == (
+        '"Toledo has the skilled workforce we need," said Dana Ortiz, chief executive officer of Acme Robotics.'
+    )
+    for clutter in (
+        "About Acme", "founded in 1987", "Media contact", "press@acme.example",
+        "Skip to", "cookies", "Accept", "Language Switch", "Home", "Newsroom", "Careers", "Share this",
+        "Facebook", "Related news", "design award", "Follow us", "All rights reserved", "dataLayer",
+        "pageview", "Press release",
+    ):  # fmt: skip
+        assert clutter not in r.text, clutter
+    assert r.title not in r.text  # the headline is the title, not the first paragraph
+
+
+def test_html_without_article_or_main_uses_the_densest_block(tmp_path: Path) -> None:
+    page = (
+        "<html><head><title>Quarterly results - Acme</title></head><body>"
+        "<div id='top'><a href='/'>Home</a> <a href='/about'>About</a> <a href='/ir'>Investors</a></div>"
+        "<div class='wrap'><div id='left'><ul><li><a href='/1'>Older release one</a></li>"
+        "<li><a href='/2'>Older release two</a></li></ul></div>"
+        f"<div id='story'><h1>Acme Reports Record Quarter</h1><p>{BODY}</p>"
+        "<p>Revenue rose 12 percent to $48 million in the quarter, the company said.</p></div></div>"
+        "<div class='copyright'>Copyright 2025 Acme</div></body></html>"
+    )
+    r = release(write(tmp_path, "q.html", page))
+    assert r.title == "Acme Reports Record Quarter"
+    assert r.date == "2025-03-03"
+    assert r.text == BODY + "\n\nRevenue rose 12 percent to $48 million in the quarter, the company said."
+
+
+def test_html_meta_charset_is_respected(tmp_path: Path) -> None:
+    page = (
+        '<html><head><meta charset="windows-1252"><title>Café opening</title></head><body><article>'
+        f"<p>{BODY} The café serves crème brûlée.</p></article></body></html>"
+    ).encode("cp1252")
+    r = release(write(tmp_path, "cafe.htm", page))
+    assert "café serves crème brûlée" in r.text
+    assert r.title == "Café opening"
+
+
+def test_html_scripts_and_event_handlers_leave_no_trace(tmp_path: Path) -> None:
+    page = (
+        "<html><body><article><h1>Safe Page</h1>"
+        '<img src="x" onerror="alert(\'xss\')"><script>alert("xss")</script>'
+        f'<p onclick="steal()">{BODY}</p><p>Write &lt;script&gt; to start a script tag.</p>'
+        "<noscript>Enable JavaScript</noscript><style>p { color: red }</style></article></body></html>"
+    )
+    r = release(write(tmp_path, "xss.html", page))
+    assert (
+        "alert" not in r.text
+        and "steal" not in r.text
+        and "JavaScript" not in r.text
+        and "color" not in r.text
+    )
+    assert "Write <script> to start a script tag." in r.text  # visible text stays literal
+
+
+@pytest.mark.parametrize("depth", [300, 10_000])
+def test_deeply_nested_html_completes(tmp_path: Path, depth: int) -> None:
+    page = (
+        "<html><head><title>Deep</title></head><body>" + "<div>" * depth + f"<p>{BODY}</p>" + "</div>" * depth
+    )
+    started = time.perf_counter()
+    r = release(write(tmp_path, "deep.html", page + "</body></html>"))
+    assert time.perf_counter() - started < 5
+    assert r.text == BODY
+    assert r.title == "Deep"

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from assistant.corpus import load_bytes
+import pytest
+
+from assistant.corpus import load_bytes, load_file
 from assistant.types import Rejected, Release
+from tests.test_corpus import BODY, MULTIHOP, reason, release, write
 
 BODY_HTML = (
     '<div class="govspeak"><p>The department will fund 40 new school kitchens this year.</p>'
@@ -67,3 +71,81 @@ def test_an_object_without_any_body_still_says_why() -> None:
 def test_plain_text_bodies_keep_every_word() -> None:
     text = "Tags: kitchens\n\nAbout the fund\n\nThe fund pays for kitchens."  # evaluation data quotes such bodies
     assert one({"title": "T", "body": text}).text == text
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON and JSON Lines
+# ---------------------------------------------------------------------------------------------
+
+
+def test_jsonl_broken_line_is_rejected_and_the_rest_load(tmp_path: Path) -> None:
+    lines = [
+        json.dumps(
+            {"headline": "First", "text": BODY, "link": "https://a.example/1", "date": "March 3, 2025"}
+        ),
+        '{"title": "Broken", "body": "no closing brace"',
+        json.dumps({"title": "Third", "content": "Third body.\n\n  Second   paragraph.", "byline": "null"}),
+        "",
+    ]
+    p = write(tmp_path, "feed.jsonl", "\n".join(lines))
+    results = list(load_file(p, tmp_path))
+    assert [type(r) for r in results] == [Release, Rejected, Release]
+    first, broken, third = results
+    assert isinstance(first, Release) and isinstance(broken, Rejected) and isinstance(third, Release)
+    assert (first.id, first.title, first.date) == ("https://a.example/1", "First", "2025-03-03")
+    assert broken.path == f"{p} line 2" and broken.reason.startswith("not valid JSON")
+    assert (third.id, third.author, third.text) == ("feed.jsonl#2", None, "Third body.\n\nSecond paragraph.")
+
+
+def test_json_list_and_records_without_body(tmp_path: Path) -> None:
+    records = [
+        {"title": "One", "body": BODY, "published_at": "2023-11-27 08:45:59.000000000Z", "source": "Acme",
+         "author": "None"},
+        {"title": "No body here", "summary": "A summary is not a body."},
+        {"title": "Three", "article": "Body three.", "publisher": {"name": "Wire"}, "url": "https://w.example/3"},
+    ]  # fmt: skip
+    results = list(load_file(write(tmp_path, "all.json", json.dumps(records)), tmp_path))
+    one, missing, three = results
+    assert isinstance(one, Release) and isinstance(three, Release) and isinstance(missing, Rejected)
+    assert (one.id, one.date, one.source, one.author, one.text) == (
+        "all.json#0",
+        "2023-11-27",
+        "Acme",
+        None,
+        BODY,
+    )
+    assert "no body text" in missing.reason and "body, text, content, article" in missing.reason
+    assert (three.id, three.source) == ("https://w.example/3", "Wire")
+
+
+@pytest.mark.parametrize("key", ["releases", "articles", "items", "data", "documents", "records"])
+def test_json_object_holding_a_list(tmp_path: Path, key: str) -> None:
+    p = write(tmp_path, "wrapped.json", json.dumps({"count": 1, key: [{"title": "T", "body": BODY}]}))
+    assert [r.title for r in load_file(p) if isinstance(r, Release)] == ["T"]
+
+
+def test_json_single_record_and_bad_json(tmp_path: Path) -> None:
+    r = release(write(tmp_path, "one.json", json.dumps({"name": "Solo", "text": BODY})), tmp_path)
+    assert (r.id, r.title, r.date) == ("one.json", "Solo", "2025-03-03")
+    assert reason(write(tmp_path, "bad.json", '{"title": "x",')).startswith("not valid JSON")
+    assert "no records" in reason(write(tmp_path, "empty.json", "[]"))
+
+
+def test_json_bodies_keep_every_word(tmp_path: Path) -> None:
+    body = "Short line\n\nA | B\n\nShare\n\nBack to top\n\n© 2025 Acme   with\tspaces"
+    r = release(write(tmp_path, "words.json", json.dumps([{"title": "W", "body": body}])))
+    assert r.text == "Short line\n\nA | B\n\nShare\n\nBack to top\n\n© 2025 Acme with spaces"
+
+
+@pytest.mark.skipif(not MULTIHOP.exists(), reason="MultiHop-RAG corpus not present")
+def test_multihop_corpus_loads_every_article() -> None:
+    records = json.loads(MULTIHOP.read_text(encoding="utf-8"))
+    results = list(load_file(MULTIHOP))
+    assert len(results) == 609 and all(isinstance(r, Release) for r in results)
+    for r, rec in zip(results, records, strict=True):
+        assert isinstance(r, Release)
+        assert r.id == r.url == rec["url"]
+        assert r.date == rec["published_at"][:10]
+        assert r.source == rec["source"]
+        assert r.author == (rec["author"] or None)  # "" and null both mean unknown
+        assert "".join(r.text.split()) == "".join(rec["body"].split())

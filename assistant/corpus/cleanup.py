@@ -75,8 +75,8 @@ def _is_boilerplate(s: str) -> bool:
         return True
     pieces = _MENU_SEPARATORS.split(s)
     menu = "@" not in s and len(pieces) >= 3 and all(len(p.split()) <= 4 for p in pieces)
-    dateline = _first_date(s) and len(re.findall(r"[A-Za-z]{3,}", s)) <= 3  # "Daily News 26 / 07 / 2024"
-    return menu and not dateline
+    # "Daily News 26 / 07 / 2024" is a dateline, not a menu
+    return menu and not (len(re.findall(r"[A-Za-z]{3,}", s)) <= 3 and _first_date(s))
 
 
 def _is_prose(s: str) -> bool:

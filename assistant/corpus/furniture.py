@@ -72,14 +72,11 @@ def _starts_block(p: str, i: int, before: float) -> str | None:
     """"list" or "prose" when paragraph ``i`` opens a furniture block of that kind, else None;
     ``before`` is the share of the text above it."""
     text = p.strip().rstrip(":").strip()
-    if i == 0 or not _is_heading(text):
-        return None
-    if _LIST_HEADING.match(text):
-        return "list"
-    if _PROSE_HEADING.match(text):
-        return "prose"
+    kind = "list" if _LIST_HEADING.match(text) else "prose" if _PROSE_HEADING.match(text) else None
     # "About Acme" closes a release; "About the programme" in its first half is the news.
-    return "prose" if _ABOUT.match(text) and len(text.split()) <= 8 and before >= 0.5 else None
+    if kind is None and _ABOUT.match(text) and len(text.split()) <= 8 and before >= 0.5:
+        kind = "prose"
+    return kind if kind and i > 0 and _is_heading(text) else None
 
 
 # Furniture glued to the end of a paragraph (wire archives lose the line breaks before it).
