@@ -13,7 +13,7 @@ from ..types import Release
 from .cleanup import _clean_units, _units_from_text
 from .dates import find_text_date, parse_date
 from .decode import _ASCII_WS, _clean_chars, _collapse, _printable
-from .furniture import drop_furniture, tidy_title
+from .furniture import drop_furniture, is_title_candidate, tidy_title
 
 # Metadata travels with every chunk of a release (and the title into every embedded passage),
 # so a 5 MB og:title or JSON "title" would be copied thousands of times. Real ones are short.
@@ -195,7 +195,7 @@ def _title_from_paragraphs(paras: list[str]) -> str:
     A one-sentence headline set as body text (a PDF's long headline under "PRESS RELEASE") is
     kept whole up to 250 characters; a longer first sentence is a paragraph, cut at 120.
     """
-    first = paras[0]
+    first = next((p for p in paras[:5] if is_title_candidate(p)), paras[0])  # not a caption or a notice
     m = re.search(r"[.!?](?:\s|$)", first)
     title = first[: m.start() + 1] if m else first
     if len(title) > (250 if title == first else 120):
