@@ -74,7 +74,8 @@ def _pdf_limits() -> contextlib.AbstractContextManager[Any]:
     except ImportError:  # an older pypdf: only its built-in limits
         return contextlib.nullcontext()
     current = get_configuration()
-    return apply_configuration(**{k: v for k, v in _PDF_LIMITS.items() if hasattr(current, k)})
+    limits: dict[str, Any] = {k: v for k, v in _PDF_LIMITS.items() if hasattr(current, k)}
+    return apply_configuration(None, **limits)
 
 
 def _pdf_text(reader_class: Any, data: bytes) -> tuple[list[str], Any, Any]:

@@ -110,7 +110,8 @@ def _make_release(
 ) -> Release:
     """``light`` keeps every word (JSON bodies are already clean; evaluation quotes them)."""
     if light:
-        paras, found_title, lead = _light_paragraphs(text), None, []
+        no_lead: list[str] = []
+        paras, found_title, lead = _light_paragraphs(text), None, no_lead
     else:
         paras, found_title, lead = _clean_units(_units_from_text(text), trim=True)
         paras, found_title = drop_furniture(paras), tidy_title(found_title, site_name=source, url=url)
