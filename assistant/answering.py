@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from assistant.chunking import sentence_spans
+from assistant.dates import MONTH_PATTERN, MONTH_WORDS
 from assistant.embedding import Embedder
 from assistant.errors import BadInput, ConfigError
 from assistant.retrieval import Filters, Retriever
@@ -35,8 +36,7 @@ COVERAGE_WEIGHT = 0.2
 # Questions add words that ask rather than name.
 STOPWORDS = BASE_STOPWORDS | {"tell", "please", "many", "much"}
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9&'’.-]*[A-Za-z0-9]|[A-Za-z0-9]")
-_MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-           r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_MONTHS = MONTH_PATTERN
 _DATE_IN_TEXT = re.compile(rf"\b(?:{_MONTHS}\.?\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTHS})\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|"
                            rf"\b{_MONTHS}\.?\s+\d{{4}}\b", re.I)
 _WHEN = re.compile(r"^\s*(?:and\s+)?(?:when|what\s+(?:date|day|year|month|time)|since\s+when|how\s+long\s+ago)\b",
@@ -60,9 +60,7 @@ def tokens(text: str) -> list[str]:
 
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9&'’.-]*[A-Za-z0-9]|[A-Za-z0-9]")
-_MONTH_WORDS = frozenset(_m.lower() for _m in re.findall(r"[a-z]+", _MONTHS)) | {
-    "january", "february", "march", "april", "june", "july", "august", "september", "october", "november",
-    "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+_MONTH_WORDS = MONTH_WORDS | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 
 
 def salient_terms(question: str, skip: Sequence[str] = ()) -> list[str]:

@@ -15,12 +15,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-_MONTHS = {m: i for i, m in enumerate(
-    "january february march april may june july august september october november december".split(), 1)}
-_MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
-_MONTHS["sept"] = 9
-_MON = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|" \
-       r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+from assistant.dates import MONTH_PATTERN
+from assistant.dates import MONTHS as _MONTHS
+
+_MON = rf"({MONTH_PATTERN})\.?"
 _FULL_DATE = re.compile(rf"\b{_MON}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b|\b(\d{{1,2}})\s+{_MON}\s+(\d{{4}})\b|"
                         r"\b(\d{4})-(\d{2})-(\d{2})\b", re.I)
 _MONTH_YEAR = re.compile(rf"\b{_MON}\s+(\d{{4}})\b", re.I)

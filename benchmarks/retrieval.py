@@ -47,7 +47,7 @@ LLAMA_CHUNK_SIZE = 256
 LLAMA_HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 128, "max_neighbors": 32}
 # Modules whose code shapes what an index holds: when one changes, a cached index is rebuilt from scratch
 # (ingest skips releases by content hash, so it would not re-chunk or re-embed them by itself).
-INDEX_MODULES = ("types", "corpus", "chunking", "embedding", "core", "keyword")
+INDEX_MODULES = ("types", "corpus", "dates", "chunking", "embedding", "core", "keyword")
 SMOKE_ANSWERABLE, SMOKE_NULL, SMOKE_ARTICLE_BUDGET, SMOKE_EXTRA_ARTICLES, SMOKE_ASK = 100, 20, 70, 30, 30
 DEFAULT_ASK_LIMIT = 300
 
@@ -151,6 +151,11 @@ def code_key() -> dict[str, str]:
         f = ROOT / "assistant" / f"{name}.py"
         if f.is_file():
             out[name] = hashlib.sha256(f.read_bytes()).hexdigest()[:16]
+        elif f.with_suffix("").is_dir():  # a package (assistant/corpus/): all its modules
+            h = hashlib.sha256()
+            for p in sorted(f.with_suffix("").rglob("*.py")):
+                h.update(p.read_bytes())
+            out[name] = h.hexdigest()[:16]
     return out
 
 

@@ -585,7 +585,7 @@ def test_pdf_text_has_a_time_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     data = _pages_pdf(2)  # two pages: with three, a line on every page is a running head and goes
     [ok] = corpus.load_bytes(data, "two.pdf")
     assert isinstance(ok, Release) and "Quillon bakery page" in ok.text
-    monkeypatch.setattr(corpus, "PDF_SECONDS", 0.0)
+    monkeypatch.setattr(corpus.pdf, "PDF_SECONDS", 0.0)
     [slow] = corpus.load_bytes(data, "two.pdf")
     assert isinstance(slow, Rejected) and slow.reason.startswith("reading the PDF's text took over 0 s for 1 of its 2")
 
@@ -906,3 +906,48 @@ def test_cli_escapes_control_characters_in_stored_titles_and_ids(tmp_path: Path,
         assert result.exit_code == 0, result.output
         assert shown in result.output, (args, result.output)
         assert not any(ch in result.output for ch in "\x1b\x07\x9b\u202e"), (args, result.output)
+
+
+# ---- #19 item 7: links that leave the corpus folder; item 11: control characters in metadata ----------------
+
+
+def test_links_out_of_the_corpus_folder_are_not_followed(tmp_path: Path) -> None:
+    from assistant.corpus import iter_files, load_file
+    from assistant.types import Rejected, Release
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text(f"Quillon Foods Secret Plans\n\n{STORY}\n")
+    folder = tmp_path / "corpus"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "inside.txt").write_text(f"Quillon Foods Opens Harlow Bakery\n\n{STORY}\n")
+    (folder / "passwd.txt").symlink_to("/etc/passwd")
+    (folder / "secret.txt").symlink_to(outside / "secret.txt")
+    (folder / "via-dotdot.txt").symlink_to("../outside/secret.txt")
+    (folder / "inside-link.txt").symlink_to("sub/inside.txt")  # a link that stays inside is read
+    results = {Path(getattr(r, "path", "")).name: r for f, root in iter_files([folder]) for r in load_file(f, root)}
+    for name in ("passwd.txt", "secret.txt", "via-dotdot.txt"):
+        r = results[name]
+        assert isinstance(r, Rejected) and "outside the folder" in r.reason and "not followed" in r.reason, r
+    assert isinstance(results["inside-link.txt"], Release) and "40,000 loaves" in results["inside-link.txt"].text
+    assert not any(isinstance(r, Release) and "root:" in r.text for r in results.values())
+
+
+def test_control_characters_and_rtl_overrides_leave_metadata(tmp_path: Path) -> None:
+    from assistant.corpus import load_bytes
+    from assistant.types import Release
+
+    record = {
+        "title": "Quillon\x1b[31m Foods\u202e txt.exe\x07 Opens Bakery",
+        "source": "Quillon\x00 Foods\u200f",
+        "author": "Sam\x1b]0;owned\x07 Lee",
+        "url": "https://quillon.example/\u202ebakery",
+        "body": STORY,
+    }
+    [r] = list(load_bytes(json.dumps([record]).encode(), "feed\u202e.json"))
+    assert isinstance(r, Release)
+    for value in (r.title, r.source, r.author, r.url, r.id):
+        assert value and value.isprintable(), repr(value)
+    assert r.title == "Quillon[31m Foods txt.exe Opens Bakery"
+    assert (r.source, r.author, r.url) == ("Quillon Foods", "Sam]0;owned Lee", "https://quillon.example/bakery")
+    assert STORY in r.text  # the body is not touched

@@ -1,0 +1,61 @@
+"""A release's own date: from the dateline zone of its text, from metadata timestamps, or its URL.
+
+Month tables and parsing live in ``assistant.dates``, which questions and answers use too.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..dates import first_date, parse_date
+
+_first_date = first_date  # the readers' name for it
+
+__all__ = ["find_text_date", "parse_date", "url_date"]
+
+
+def find_text_date(paragraphs: list[str], *, limit: int = 3000) -> str | None:
+    """The first full date in the dateline zone: the paragraphs given, at most ``limit`` chars.
+
+    Only the opening is searched because later dates in a release are about other events
+    ("the plant opened on June 1, 2019"), not about when the release was issued.
+    """
+    zone = "\n".join(paragraphs)[:limit]
+    return _first_date(zone)
+
+
+_URL_DATE = re.compile(
+    r"/((?:19|20)\d\d)[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?=[/_.-]|$)"
+    r"|/((?:19|20)\d\d)/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])/"
+)
+
+
+def url_date(url: str | None) -> str | None:
+    """The date in a URL path (``/2015/04/11/weekly-address``, ``/20230420-...``): a last resort."""
+    if not url:
+        return None
+    path = re.sub(r"^[a-z]+://[^/]+", "", url.split("?")[0].split("#")[0])
+    m = _URL_DATE.search(path)
+    if not m:
+        return None
+    y, mo, d = (int(x) for x in (m.group(1, 2, 3) if m.group(1) else m.group(4, 5, 6)))
+    return parse_date(f"{y:04d}-{mo:02d}-{d:02d}")
+
+
+_UTC_STAMP = re.compile(r"\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]00:?00|UTC|GMT)\b", re.IGNORECASE)
+
+
+def release_date(raw: str, text_date: str | None) -> str | None:
+    """A metadata timestamp -> the release's own local date.
+
+    The calendar date is read as written, so ``2019-11-19T21:00-05:00`` is the 19th. A stamp that
+    a CMS converted to UTC can have moved to the next (or previous) day: when the release's own
+    dateline gives the day before or after, the dateline's day is the newsroom's date.
+    """
+    found = parse_date(raw)
+    if found and text_date and found != text_date and _UTC_STAMP.search(raw):
+        from datetime import date as Date
+
+        if abs((Date.fromisoformat(found) - Date.fromisoformat(text_date)).days) == 1:
+            return text_date
+    return found

@@ -1,0 +1,197 @@
+"""Press-release furniture, removed in every format, and headlines tidied the same way everywhere.
+
+A release as published carries parts that are not the news: media-contact blocks, the "About
+<company>" boilerplate, forward-looking-statement disclaimers, "Further information" and "Related"
+link lists, tag and share lines, wire trailers ("SOURCE Acme", "View source version on ...", link
+trails of syndication "Pickup" sites) and notices such as "Not an official record". They repeat
+across every release of an organisation, so left in they crowd out the release's own facts in
+search and in summaries. Headings and link lists are found from their words, not from HTML, so
+HTML, PDF, Markdown, JSON and plain text all get the same treatment.
+
+Titles: a page's <title> carries the site's name (" | News | European Parliament"), and text
+readers can mistake a photo caption, a reading-time line, "(Delayed in transmission)" or a legal
+notice for the headline; ``tidy_title`` and ``is_title_candidate`` keep those out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .dates import _first_date
+
+# One line that is furniture wherever it stands.
+_FURNITURE_LINE = re.compile(
+    r"^(?:view (?:the )?(?:source|original) version (?:of this (?:press )?release )?on\b"
+    r"|source:?\s+\S.{0,80}$"  # PR Newswire's "SOURCE Acme Corp" trailer (length checked below)
+    r"|(?:for information media\.?\s*)?not an official (?:document|record)\b"
+    r"|tags?\s*:|topics?\s*:|keywords?\s*:|hashtags?\s*:|categor(?:y|ies)\s*:"
+    r"|share (?:this|on|via|article|page|story)\b"
+    r"|\(?delayed in transmission\)?$"
+    r"|the issuer is solely responsible for the content of this announcement"
+    r"|(?:\d+\s*[-–]\s*)?\d+\s+min(?:ute)?s?(?:\s+read)?(?:\s*[-–|]\s*source:.*)?$"
+    r"|photo(?:graph)?s?\s*(?:credit)?\s*:|image\s*(?:credit)?\s*:|credit\s*:|caption\s*:"
+    r"|(?:\w+\s*){0,3}[-–:]\s*https?://\S+$"  # "Pickup - https://...": a syndication link trail
+    r"|https?://\S+$)",
+    re.IGNORECASE,
+)
+# A heading that starts a block of links or contact lines: the block ends at the next heading that is
+# not furniture or at the first sentence (a "Related News" box in the middle of a story ends there).
+_LIST_HEADING = re.compile(
+    r"^(?:(?:media|press|investor|news)(?: relations)?(?: and \w+)? (?:contacts?|enquiries|inquiries|desk|officers?)"
+    r"|contacts?|contact information|for (?:further|more) information(?:,? (?:please )?contact)?.*"
+    r"|further information|more information|see also|read more|(?:related|explore|more from|also on)(?:\s+\S+){0,3})$",
+    re.IGNORECASE,
+)
+# A heading that starts a block of boilerplate prose: the block runs to the next heading.
+_PROSE_HEADING = re.compile(
+    r"^(?:forward[- ]looking statements?.*|safe harbou?r(?: statement)?.*|cautionary (?:note|statement).*"
+    r"|disclaimer|legal notice|notes? (?:to|for) (?:the )?editors?:?\s*about\b.*)$",
+    re.IGNORECASE,
+)
+_ABOUT = re.compile(r"^about\s+\S", re.IGNORECASE)
+_LIST_ITEM = re.compile(r"^\s*(?:[-•·▪●◦*+]|\d{1,3}[.)])\s+")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+
+
+def _is_furniture_line(p: str) -> bool:
+    if len(p) > 300 or not _FURNITURE_LINE.match(p):
+        return False
+    low = p.lower()
+    if low.startswith("source") and (len(p.split()) > 8 or _SENTENCE_END.search(p)):
+        return False  # "Source: the ministry's figures show ..." is a sentence, not a wire trailer
+    return True
+
+
+def _is_heading(p: str) -> bool:
+    """A short line that reads as a heading: few words, no full stop, not a list item."""
+    words = p.split()
+    return 1 <= len(words) <= 12 and not _SENTENCE_END.search(p.rstrip(":")) and not _LIST_ITEM.match(p)
+
+
+def _starts_block(p: str, i: int, before: float) -> str | None:
+    """"list" or "prose" when paragraph ``i`` opens a furniture block of that kind, else None;
+    ``before`` is the share of the text above it."""
+    text = p.strip().rstrip(":").strip()
+    kind = "list" if _LIST_HEADING.match(text) else "prose" if _PROSE_HEADING.match(text) else None
+    # "About Acme" closes a release; "About the programme" in its first half is the news.
+    if kind is None and _ABOUT.match(text) and len(text.split()) <= 8 and before >= 0.5:
+        kind = "prose"
+    return kind if kind and i > 0 and _is_heading(text) else None
+
+
+# Furniture glued to the end of a paragraph (wire archives lose the line breaks before it).
+_TRAILING = re.compile(
+    r"\s*(?:hashtags?\s*:\s*#.*|the issuer is solely responsible for the content of this announcement\.?"
+    r"|view (?:the )?source version on [\w.-]+\s*:?\s*(?:https?://\S+)?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def drop_furniture(paras: list[str]) -> list[str]:
+    """The paragraphs without release furniture: furniture lines anywhere, and furniture blocks
+    (a furniture heading and what follows it, up to the next heading that is not furniture).
+
+    Never returns nothing: when every paragraph looks like furniture, they are all kept, because
+    a release that is only a contact block is better stored than lost.
+    """
+    kept: list[str] = []
+    total = sum(len(p) for p in paras) or 1
+    above = 0
+    skipping: str | None = None
+    for i, p in enumerate(paras):
+        above += len(p)
+        if block := _starts_block(p, i, (above - len(p)) / total):
+            skipping = block
+            continue
+        if skipping:
+            heading = _is_heading(p) and not _is_furniture_line(p) and not _LIST_ITEM.match(p) and not _is_contactish(p)
+            sentence = skipping == "list" and len(p.split()) > 12 and bool(_SENTENCE_END.search(p))
+            if heading or sentence:
+                skipping = None
+            else:
+                continue
+        if _is_furniture_line(p):
+            continue
+        p = _TRAILING.sub("", p) if len(p) > 40 else p
+        if p:
+            kept.append(p)
+    return kept or paras
+
+
+_CONTACTISH = re.compile(
+    r"@|\+?\d[\d ().-]{6,}\d|\b(?:tel|phone|fax|e-?mail|mobile)\b|https?://|www\.", re.IGNORECASE
+)
+
+
+def _is_contactish(p: str) -> bool:
+    """A line of a contact block: a name, a phone number, an address line (short, no sentence)."""
+    return bool(_CONTACTISH.search(p)) or (len(p.split()) <= 5 and not _SENTENCE_END.search(p))
+
+
+# --------------------------------------------------------------------------------------------
+# Titles
+# --------------------------------------------------------------------------------------------
+
+_NOT_TITLE = re.compile(
+    r"^\(.*\)$|^(?:photo|image|picture|caption|credit|file photo)\b|\b(?:pictured|photo credit|courtesy of)\b"
+    r"|\b(?:all rights reserved|not an official record|disclaimer|solely responsible|is not responsible)\b"
+    r"|^(?:\d+\s*[-–]\s*)?\d+\s+min(?:ute)?s?\b|^press release\s*[|:#-]?\s*[\d-]*$|^category\s*:",
+    re.IGNORECASE,
+)
+_SITE_WORDS = re.compile(
+    r"^(?:news|newsroom|press(?: releases?| room| office| centre| center)?|media(?: centre| center| room)?"
+    r"|home|releases?|announcements?|blog|latest news|updates?)$",
+    re.IGNORECASE,
+)
+_TITLE_SEPARATORS = re.compile(r"\s+(?:\||::|»|·|•)\s+|\s+[-–—]\s+")
+
+
+def is_title_candidate(s: str) -> bool:
+    """False for lines that stand where a headline does but are not one: captions, notices,
+    reading-time lines, bare "Press release" labels and datelines ("CAPE CANAVERAL, Fla., Dec. 10, 2012")."""
+    if not s or _NOT_TITLE.search(s) or _is_furniture_line(s):
+        return False
+    found = _first_date(s)
+    if found and re.search(r"(?:19|20)\d\d\W*$", s) and len(re.findall(r"[A-Za-z]{4,}", s)) <= 4:
+        return False
+    return True
+
+
+def tidy_title(title: str | None, *, site_name: str | None = None, url: str | None = None) -> str | None:
+    """The headline without the site's name around it.
+
+    "X | News | European Parliament" -> "X"; "Press Release | FTC: X" -> "X" when "FTC" is said
+    again in X; "X - Acme Newsroom" -> "X" only when the tail is the site's name, its domain or a
+    newsroom word, because a dash inside a real headline is common.
+    """
+    if not title:
+        return title
+    t = " ".join(title.split())
+    host = re.sub(r"^www\.", "", re.sub(r"^[a-z]+://([^/]+).*$", r"\1", (url or "").lower()))
+    site = " ".join((site_name or "").lower().split())
+
+    def is_site(part: str) -> bool:
+        low = part.lower().strip()
+        return bool(
+            _SITE_WORDS.match(low)
+            or (site and (low == site or low in site or site in low))
+            or (host and (low == host or low.replace(" ", "") in host))
+            or re.fullmatch(r"[\w.-]+\.(?:com|org|net|gov|edu|int|eu|uk|io|info|news)", low)
+        )
+
+    for _ in range(4):  # site parts on either end, one at a time
+        pieces = _TITLE_SEPARATORS.split(t)
+        if len(pieces) < 2:
+            break
+        bar = " | " in t or " :: " in t or " » " in t
+        head, tail = pieces[0], pieces[-1]
+        if is_site(tail) or (bar and len(tail.split()) <= 5 and len(t.split("|")[0].split()) >= 3):
+            t = t[: t.rfind(tail)].rstrip(" |:»·•-–—")
+        elif is_site(head) or (bar and len(head.split()) <= 3 and len(t) - len(head) > 20):
+            t = t[len(head) :].lstrip(" |:»·•-–—")
+        else:
+            break
+    m = re.match(r"^([A-Z][A-Z&.]{1,7}):\s+(.{20,})$", t)
+    if m and m.group(1).rstrip(".") in m.group(2):
+        t = m.group(2)  # "FTC: The FTC Is Sending ...": a reposting site's source label
+    return t or title

@@ -1,0 +1,74 @@
+"""Release dates in text: datelines, prose dates, the opening only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.corpus import parse_date
+from tests.test_corpus import release, write
+
+# ---------------------------------------------------------------------------------------------
+# Dates
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2023-11-27", "2023-11-27"),
+        ("2023-11-27T08:45:59+00:00", "2023-11-27"),
+        ("2023-11-27 08:45:59.000000000Z", "2023-11-27"),
+        ("March 3, 2025", "2025-03-03"),
+        ("Mar. 3, 2025", "2025-03-03"),
+        ("Sept. 16, 2025", "2025-09-16"),
+        ("3 March 2025", "2025-03-03"),
+        ("12 June 2023", "2023-06-12"),
+        ("July 30th, 2022", "2022-07-30"),
+        ("2025/03/03", "2025-03-03"),
+        ("24/02/2022", "2022-02-24"),
+        ("Mon, 27 Nov 2023 08:45:59 GMT", "2023-11-27"),
+        ("20231127", "2023-11-27"),
+        ("2022年7月30日", "2022-07-30"),
+        ("03/04/2025", None),  # March or April: no guess
+        ("2023-02-30", None),
+        ("November 2023", None),
+        ("", None),
+        ("not a date", None),
+    ],
+)
+def test_parse_date(value: str, expected: str | None) -> None:
+    assert parse_date(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("opening", "expected"),
+    [
+        ("TOLEDO, Ohio, March 3, 2025 -- Acme today opened a plant that builds robot arms.", "2025-03-03"),
+        ("HARLOW BAY, 12 June 2023 — Northwind Grid today opened its largest battery plant.", "2023-06-12"),
+        ("March 3, 2025 /PRNewswire/ -- Acme Robotics today opened a plant in Toledo, Ohio.", "2025-03-03"),
+        (
+            "HARLOW BAY, Ore.--(BUSINESS WIRE)--Feb. 11, 2020-- Northwind Grid announced GridSense.",
+            "2020-02-11",
+        ),
+        ("On the afternoon of July 30, 2022, the two groups held a signing ceremony in Jinan.", "2022-07-30"),
+    ],
+)
+def test_dateline_and_prose_dates(tmp_path: Path, opening: str, expected: str) -> None:
+    r = release(
+        write(
+            tmp_path, "r.txt", f"A Headline For The Release\n\n{opening}\n\nMore text follows here today.\n"
+        )
+    )
+    assert r.date == expected
+
+
+def test_text_date_is_looked_for_only_in_the_opening(tmp_path: Path) -> None:
+    filler = "\n\n".join(
+        f"Paragraph {i} of the release says something without any date in it." for i in range(5)
+    )
+    r = release(
+        write(tmp_path, "r.txt", f"Headline Without Date\n\n{filler}\n\nThe plant opened on May 1, 2019.\n")
+    )
+    assert r.date is None
