@@ -180,8 +180,9 @@ class Assistant:
             self.store.put_releases([(release, len(cs)) for release, cs in pending])
             self.keyword.add(chunks, sentence_vectors)
             for release, _ in pending:
-                self.store.drop_stale_chunks(release.id, release.content_hash)
-                self.keyword.delete_release(release.id, keep_hash=release.content_hash)
+                if release.id in live:  # a new release has no older version (leftovers of a crash: ``sweep``)
+                    self.store.drop_stale_chunks(release.id, release.content_hash)
+                    self.keyword.delete_release(release.id, keep_hash=release.content_hash)
                 (report.updated if release.id in live else report.added).append(release.id)
                 live[release.id] = release.content_hash
             pending, pending_chunks = [], 0

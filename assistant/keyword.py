@@ -18,6 +18,7 @@ keyword match for a moment.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import threading
@@ -152,10 +153,12 @@ class KeywordIndex:
             self._drop("release_id = ? AND content_hash = ?", stale)
             self._drop("release_id = ?", [(rid,) for rid in todo])  # one held incompletely is fetched whole again
         dropped += sum(n for key, n in held.items() if key[0] in todo and key not in stale)
-        added = store.live_chunks(todo) if todo else []
-        self.add(added)
+        added = 0
+        for part in store.iter_live_chunks(todo):  # a batch at a time: a new replica may copy a million chunks
+            self.add(part)
+            added += len(part)
         self._set_state("generation", generation)
-        return {"keyword_rows_dropped": dropped, "keyword_rows_added": len(added)}
+        return {"keyword_rows_dropped": dropped, "keyword_rows_added": added}
 
     def follow(self, store: ChromaStore, every: float) -> None:
         """``sync`` when the store may have changed: checked at most every ``every`` seconds, never twice at once."""
@@ -256,12 +259,13 @@ class KeywordIndex:
             if where.until:
                 conditions.append("k.date_int > 0 AND k.date_int <= ?")
                 args.append(where.until)
+            # Lists travel as one JSON parameter: SQLite allows 32,766 variables, and a filter may name more ids.
             if where.sources:
-                conditions.append(f"k.source IN ({','.join('?' * len(where.sources))})")
-                args.extend(where.sources)
+                conditions.append("k.source IN (SELECT value FROM json_each(?))")
+                args.append(json.dumps(list(where.sources)))
             if where.release_ids:
-                conditions.append(f"k.release_id IN ({','.join('?' * len(where.release_ids))})")
-                args.extend(where.release_ids)
+                conditions.append("k.release_id IN (SELECT value FROM json_each(?))")
+                args.append(json.dumps(list(where.release_ids)))
         if conditions:
             sql = ("SELECT k.chunk_id, k.release_id, k.content_hash, -bm25(chunks, 2.0, 1.0, 1.0) AS s, k.source, "
                    "k.date_int FROM chunks JOIN keys k ON k.id = chunks.rowid WHERE chunks MATCH ? AND "
