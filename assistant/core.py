@@ -8,9 +8,10 @@ unchanged release costs one hash comparison, a changed one is swapped in atomica
 from __future__ import annotations
 
 import hashlib
+import logging
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from assistant.settings import Settings
 from assistant.types import Answer, Hit, IngestReport, Rejected, Release, Summary
 
 Progress = Callable[[int, int, str], None]
+log = logging.getLogger(__name__)
 
 
 class Assistant:
@@ -124,7 +126,7 @@ class Assistant:
                 if progress:
                     progress(n, len(files), str(path))
                 failed = False
-                for item in corpus.load_file(path, root, max_bytes=limit):
+                for item in _guarded(str(path), partial(corpus.load_file, path, root, max_bytes=limit)):
                     if isinstance(item, Rejected):
                         failed = True
                     else:
@@ -202,8 +204,14 @@ class Assistant:
             if live.get(item.id) == item.content_hash:
                 report.unchanged.append(item.id)
                 continue
-            chunks = chunk_release(item, self.embedder.count_tokens, size=self._chunk_size(),
-                                   overlap=s.chunk_overlap)
+            try:
+                chunks = chunk_release(item, self.embedder.count_tokens, size=self._chunk_size(),
+                                       overlap=s.chunk_overlap)
+            except Exception as e:  # a bug or a library limit hit by one release must not lose the others
+                log.warning("could not split %s into passages", item.path or item.id, exc_info=True)
+                reason = f"could not be split into passages: {type(e).__name__}: {e}"
+                report.rejected.append(Rejected(item.path or item.id, reason))
+                continue
             if not chunks:
                 report.rejected.append(Rejected(item.path or item.id, "no text to index"))
                 continue
@@ -281,7 +289,7 @@ class Assistant:
                 base = corpus.upload_name(name)
                 if progress:
                     progress(n, len(files), base)
-                yield from corpus.load_bytes(data, base, max_bytes=limit)
+                yield from _guarded(base, partial(corpus.load_bytes, data, base, max_bytes=limit))
 
         return self.index_releases(releases())
 
@@ -379,6 +387,16 @@ def with_context(question: str, history: Sequence[Mapping[str, Any]] | None, max
     previous = [p.strip() for p in previous if isinstance(p, str) and p.strip() and p.strip() != q]
     combined = complete(q, previous) if q else question
     return combined if len(combined) <= max_chars else question
+
+
+def _guarded(name: str, load: Callable[[], Iterable[Release | Rejected]]) -> list[Release | Rejected]:
+    """What ``load`` gives for one file, or one ``Rejected`` naming the error when reading it fails unexpectedly:
+    one file (a parser's bug, a library's limit) never loses the rest of a run."""
+    try:
+        return list(load())
+    except Exception as e:
+        log.warning("could not read %s", name, exc_info=True)
+        return [Rejected(name, f"could not be read: {type(e).__name__}: {e}")]
 
 
 def _is_folder_doc(path: Path) -> bool:

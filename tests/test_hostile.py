@@ -693,3 +693,56 @@ def test_injected_release_stays_data_in_the_summary_prompt(injection_index, monk
     user = hostile_call[1]["content"]
     _assert_quoted(user, 1, [INJECTION.split(". ")[0]])
     assert user.rsplit("</sources>", 1)[1].strip() == "Write the brief summary now."
+
+
+# ---- #19 reliability: long paragraphs, failures of one file ------------------------------------------
+def test_a_megabyte_one_line_file_is_indexed_beside_good_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    """An ~8 MB one-line paragraph tripped NLTK's 5 s regex guard on a busy machine: a traceback, and the good
+    files of the run were not indexed. The guard is lowered so that 1 MB would trip it the same way."""
+    import shutil
+
+    import nltk.redos
+    from click.testing import CliRunner
+
+    from assistant.cli import cli
+
+    from .conftest import SEED
+
+    monkeypatch.setattr(nltk.redos, "DEFAULT_TIMEOUT", 0.3)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SEED, folder / SEED.name)
+    (folder / "one-line.txt").write_text("Harbor crews repainted pier 7 on the night shift. " * 20_000)
+    data = tmp_path / "idx"
+    result = CliRunner().invoke(cli, ["ingest", str(folder), "--data-dir", str(data)])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output and "0 rejected" in result.output
+    ids = {r.id for r, _ in make_assistant(data).releases()}
+    assert ids == {SEED.name, "one-line.txt"}
+
+
+def test_a_release_that_fails_to_split_is_rejected_and_the_run_goes_on(tmp_path: Path, embedder,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import assistant.chunking as chunking
+
+    from .conftest import SEED
+
+    real = chunking.chunk_release
+
+    def failing(release, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if release.id == "broken.txt":  # stands for any library limit or bug met by one release
+            raise TimeoutError("regular-expression match exceeded its 5.0s time limit")
+        return real(release, *args, **kwargs)
+
+    monkeypatch.setattr(chunking, "chunk_release", failing)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "broken.txt").write_text("Harlow Bay Council opens a tidal pool on June 3.")
+    (folder / SEED.name).write_bytes(SEED.read_bytes())
+    a = make_assistant(tmp_path / "idx", embedder)
+    report = a.ingest([folder])
+    assert report.added == [SEED.name]
+    (rejected,) = report.rejected
+    assert rejected.path.endswith("broken.txt") and "TimeoutError" in rejected.reason
+    assert [r.id for r, _ in a.releases()] == [SEED.name]
