@@ -19,13 +19,14 @@ keyword match for a moment.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from assistant.store import ChromaStore, Where
 from assistant.types import Chunk, date_to_int
@@ -33,6 +34,7 @@ from assistant.types import Chunk, date_to_int
 if TYPE_CHECKING:
     import numpy as np
 
+log = logging.getLogger(__name__)
 _WORD = re.compile(r"[0-9A-Za-z\u00C0-\uFFFF]+")
 # Questions are full of words that say nothing about which release answers them (the re-scorer drops them too).
 QUERY_STOP = frozenset(
@@ -63,6 +65,14 @@ def unpack_vectors(blob: bytes) -> np.ndarray:
     return q.astype(np.float32) * scale[:, None]
 
 
+def _corrupt(e: sqlite3.DatabaseError) -> bool:
+    """A damaged or foreign file ('database disk image is malformed', 'file is not a database'), not a busy one."""
+    code = getattr(e, "sqlite_errorcode", None)
+    if code is not None:
+        return code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+    return "malformed" in str(e) or "not a database" in str(e)
+
+
 class KeywordRow(NamedTuple):
     chunk_id: str
     release_id: str
@@ -87,6 +97,56 @@ class KeywordIndex:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
+        self._sync_lock = threading.Lock()
+        self._checked = float("-inf")
+        # Searches read through a connection of their own thread (WAL lets readers run beside each other and
+        # the writer), so a question's BM25 searches need not queue behind the shared connection's lock.
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._rows: int | None = None  # cached row count for doc_freqs; None after any write
+        try:
+            self._open()
+        except sqlite3.DatabaseError as e:
+            if not _corrupt(e):
+                raise
+            self._start_over(e)
+
+    def _safely(self, read: Callable[[], Any], empty: Any = None) -> Any:
+        """``read()``, or ``empty`` after starting over when it meets damage that opening the file did not reach
+        (a page in the middle): that one read goes without keyword rows, and the next sync refills the index."""
+        try:
+            return read()
+        except sqlite3.DatabaseError as e:
+            if not _corrupt(e):
+                raise
+            self._start_over(e)
+            return [] if empty is None else empty
+
+    def _start_over(self, error: sqlite3.DatabaseError) -> None:
+        """Set a damaged file aside (kept for inspection) and start empty, with a warning saying so.
+
+        The index is derived state: with no generation recorded, the next sync copies every live chunk back
+        from the vector store (text only, nothing is re-embedded).
+        """
+        with self._lock:
+            for db in [*self._readers, getattr(self, "_db", None)]:
+                if db is not None:
+                    db.close()
+            self._readers.clear()
+            self._local = threading.local()
+            aside = self.path.with_name(self.path.name + ".corrupt")
+            self.path.replace(aside)
+            for suffix in ("-wal", "-shm"):
+                self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
+            log.warning("the keyword index %s could not be read (%s); moved it to %s and rebuilding it from the "
+                        "vector store", self.path, error, aside.name)
+            self._open()
+            self._rows = None
+            self._checked = float("-inf")
+
+    def _open(self) -> None:
+        """Connect and create the tables (a no-op on an existing index); raises ``DatabaseError`` on a bad file."""
+        path = self.path
         self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(
@@ -111,13 +171,6 @@ class KeywordIndex:
                              "coalesce(source, ''), coalesce(date_int, 0) FROM chunks")
             self._db.execute("DELETE FROM chunks WHERE rowid NOT IN (SELECT id FROM keys)")
         self._db.commit()
-        self._sync_lock = threading.Lock()
-        self._checked = float("-inf")
-        # Searches read through a connection of their own thread (WAL lets readers run beside each other and
-        # the writer), so a question's BM25 searches need not queue behind the shared connection's lock.
-        self._local = threading.local()
-        self._readers: list[sqlite3.Connection] = []
-        self._rows: int | None = None  # cached row count for doc_freqs; None after any write
 
     # ---- following the vector store ----------------------------------------------------------
     def _state(self, key: str) -> str | None:
@@ -131,10 +184,12 @@ class KeywordIndex:
 
     def release_counts(self) -> dict[tuple[str, str], int]:
         """(release id, content hash) -> rows held, for comparing with the store's release records."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT release_id, content_hash, count(*) FROM keys GROUP BY release_id, content_hash").fetchall()
-        return {(r[0], r[1]): int(r[2]) for r in rows}
+        def read() -> list[tuple]:
+            with self._lock:
+                return self._db.execute(
+                    "SELECT release_id, content_hash, count(*) FROM keys GROUP BY release_id, content_hash").fetchall()
+
+        return {(r[0], r[1]): int(r[2]) for r in self._safely(read)}
 
     def sync(self, store: ChromaStore, *, force: bool = False) -> dict[str, int]:
         """Make this index hold exactly the store's live chunks; a no-op when the generation is unchanged.
@@ -221,13 +276,16 @@ class KeywordIndex:
 
     def _by_chunk_ids(self, select: str, ids: Sequence[str]) -> list[tuple]:
         """Rows of ``select`` (its keys table aliased ``k``) for the given chunk ids, 500 ids per statement."""
-        rows: list[tuple] = []
-        with self._lock:
-            for i in range(0, len(ids), 500):
-                part = list(ids[i : i + 500])
-                rows += self._db.execute(f"{select} WHERE k.chunk_id IN ({','.join('?' * len(part))})",
-                                         part).fetchall()
-        return rows
+        def read() -> list[tuple]:
+            rows: list[tuple] = []
+            with self._lock:
+                for i in range(0, len(ids), 500):
+                    part = list(ids[i : i + 500])
+                    rows += self._db.execute(f"{select} WHERE k.chunk_id IN ({','.join('?' * len(part))})",
+                                             part).fetchall()
+            return rows
+
+        return self._safely(read)
 
     def delete_chunks(self, ids: Sequence[str]) -> None:
         with self._lock, self._db:
@@ -275,7 +333,7 @@ class KeywordIndex:
                    "(SELECT rowid AS id, -bm25(chunks, 2.0, 1.0, 1.0) AS s FROM chunks WHERE chunks MATCH ? "
                    "ORDER BY s DESC LIMIT ?) t JOIN keys k ON k.id = t.id ORDER BY t.s DESC")
         args.append(k)
-        rows = self._reader().execute(sql, args).fetchall()
+        rows = self._safely(lambda: self._reader().execute(sql, args).fetchall())
         return [KeywordRow(r[0], r[1], r[2], float(r[3]), r[4], int(r[5] or 0)) for r in rows]
 
     def texts(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
@@ -298,14 +356,18 @@ class KeywordIndex:
     def doc_freqs(self, stems: Sequence[str]) -> tuple[int, dict[str, int]]:
         """(rows in the index, stem -> rows containing it) for porter-stemmed lower-case terms."""
         stems = list(dict.fromkeys(stems))[:200]
-        with self._lock:
-            if self._rows is None:  # counted once per change, not per question (a full scan of the keys)
-                self._rows = int(self._db.execute("SELECT count(*) FROM keys").fetchone()[0])
-            total = self._rows
-            if not stems:
-                return total, {}
-            rows = self._db.execute(
-                f"SELECT term, doc FROM chunks_vocab WHERE term IN ({','.join('?' * len(stems))})", stems).fetchall()
+
+        def read() -> tuple[int, list[tuple]]:
+            with self._lock:
+                if self._rows is None:  # counted once per change, not per question (a full scan of the keys)
+                    self._rows = int(self._db.execute("SELECT count(*) FROM keys").fetchone()[0])
+                if not stems:
+                    return self._rows, []
+                return self._rows, self._db.execute(
+                    f"SELECT term, doc FROM chunks_vocab WHERE term IN ({','.join('?' * len(stems))})",
+                    stems).fetchall()
+
+        total, rows = self._safely(read, (0, []))
         return total, {r[0]: int(r[1]) for r in rows}
 
     def _reader(self) -> sqlite3.Connection:

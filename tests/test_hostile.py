@@ -746,3 +746,35 @@ def test_a_release_that_fails_to_split_is_rejected_and_the_run_goes_on(tmp_path:
     (rejected,) = report.rejected
     assert rejected.path.endswith("broken.txt") and "TimeoutError" in rejected.reason
     assert [r.id for r, _ in a.releases()] == [SEED.name]
+
+
+# ---- #19 reliability: a damaged keyword index is rebuilt ---------------------------------------------
+@pytest.mark.parametrize("damage", ["truncated", "random bytes", "zeroed pages"])
+def test_a_damaged_keyword_index_is_rebuilt_with_a_warning(damage: str, tmp_path: Path, embedder, caplog  # type: ignore[no-untyped-def]
+                                                           ) -> None:
+    from .conftest import SEED, SEED_QUESTION
+    from .servers import small_index
+
+    first = small_index(tmp_path / "idx", embedder)
+    path = first.keyword.path
+    rows = first.keyword.count()
+    first.keyword.close()
+    size = path.stat().st_size
+    with path.open("r+b") as f:
+        if damage == "truncated":
+            f.truncate(size // 2)
+        elif damage == "random bytes":
+            f.write(random.Random(19).randbytes(size))
+        else:  # the header survives: found by the first search, not on opening
+            f.seek(size // 2)
+            f.write(b"\0" * (size // 4))
+    with caplog.at_level("WARNING", logger="assistant.keyword"):
+        a = make_assistant(tmp_path / "idx", embedder)
+        a.search("strategic cooperation agreement")
+        answer = a.ask(SEED_QUESTION)
+    assert "keyword index" in caplog.text and "rebuilding it from the vector store" in caplog.text
+    assert "July 30, 2022" in answer.text and answer.citations[0].release_id == SEED.name
+    hits = a.search("Shandong Heavy Industry Jinan")
+    assert hits and hits[0].keyword_score is not None, "the keyword index is back"
+    assert a.keyword.count() == rows
+    assert path.with_name(path.name + ".corrupt").exists(), "the damaged file is kept for inspection"
