@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from assistant.errors import writes_index
 from assistant.store import ChromaStore, Where
 from assistant.types import Chunk, date_to_int
 
@@ -144,6 +145,11 @@ class KeywordIndex:
             self._rows = None
             self._checked = float("-inf")
 
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    @writes_index
     def _open(self) -> None:
         """Connect and create the tables (a no-op on an existing index); raises ``DatabaseError`` on a bad file."""
         path = self.path
@@ -178,6 +184,7 @@ class KeywordIndex:
             row = self._db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
+    @writes_index
     def _set_state(self, key: str, value: str) -> None:
         with self._lock, self._db:
             self._db.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, value))
@@ -191,6 +198,7 @@ class KeywordIndex:
 
         return {(r[0], r[1]): int(r[2]) for r in self._safely(read)}
 
+    @writes_index
     def sync(self, store: ChromaStore, *, force: bool = False) -> dict[str, int]:
         """Make this index hold exactly the store's live chunks; a no-op when the generation is unchanged.
 
@@ -226,6 +234,7 @@ class KeywordIndex:
         finally:
             self._sync_lock.release()
 
+    @writes_index
     def add(self, chunks: Sequence[Chunk], sentence_vectors: Sequence[np.ndarray] | None = None) -> None:
         """Index chunks (replacing rows of the same ids), with each chunk's sentence vectors when given."""
         packed = [pack_vectors(v) for v in sentence_vectors] if sentence_vectors is not None else None
@@ -255,6 +264,7 @@ class KeywordIndex:
             self._db.executemany("DELETE FROM sentences WHERE id = ?", ids)
             self._db.executemany("DELETE FROM keys WHERE id = ?", ids)
 
+    @writes_index
     def delete_release(self, release_id: str, keep_hash: str | None = None) -> None:
         """Remove a release's rows (all of them, or all but the live version's)."""
         with self._lock, self._db:
@@ -287,6 +297,7 @@ class KeywordIndex:
 
         return self._safely(read)
 
+    @writes_index
     def delete_chunks(self, ids: Sequence[str]) -> None:
         with self._lock, self._db:
             self._drop("chunk_id = ?", [(i,) for i in ids])
@@ -346,6 +357,7 @@ class KeywordIndex:
         rows = self._by_chunk_ids("SELECT k.chunk_id, s.vecs FROM keys k JOIN sentences s ON s.id = k.id", ids)
         return {r[0]: unpack_vectors(r[1]) for r in rows}
 
+    @writes_index
     def put_sentence_vectors(self, vectors: dict[str, np.ndarray]) -> None:
         """Store sentence vectors for chunks held here (others are ignored)."""
         with self._lock, self._db:

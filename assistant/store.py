@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import AssistantError, ConfigError
+from assistant.errors import AssistantError, ConfigError, disk_full, disk_full_said, writes_index
 from assistant.types import Chunk, Release, date_to_int
 
 if TYPE_CHECKING:
@@ -130,9 +130,19 @@ class ChromaStore:
                 self._client = chromadb.PersistentClient(path=str(path / "chroma"), settings=chroma_settings)
         except Exception as e:
             where = url or str(path)
+            full = disk_full(e, where)
+            if full is not None:
+                raise full from None
             raise AssistantError(f"cannot open the Chroma store at {where}: {e}", status=503,
                                  code="store_unavailable") from None
         self.location = url or str(path)
+        with disk_full_said(self.location):  # creating a new index writes too
+            self._open_collections(name, embedding_model)
+        self.cache_seconds = cache_seconds
+        self._live: tuple[str, dict[str, str]] | None = None  # (generation, release id -> live hash)
+        self._live_checked = float("-inf")
+
+    def _open_collections(self, name: str, embedding_model: str) -> None:
         self._chunks = self._client.get_or_create_collection(
             f"{name}-chunks", embedding_function=None, configuration={"hnsw": _HNSW},
             metadata={"embedding_model": embedding_model or "default", "chunk_vectors": CHUNK_VECTORS},
@@ -154,9 +164,6 @@ class ChromaStore:
         self._state = self._client.get_or_create_collection(
             f"{name}-state", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
-        self.cache_seconds = cache_seconds
-        self._live: tuple[str, dict[str, str]] | None = None  # (generation, release id -> live hash)
-        self._live_checked = float("-inf")
 
     # ---- change tracking ------------------------------------------------------------------
     def generation(self) -> str:
@@ -183,6 +190,7 @@ class ChromaStore:
             self._live = cached
         return cached[1]
 
+    @writes_index
     def _changed(self) -> None:
         import uuid
 
@@ -224,6 +232,7 @@ class ChromaStore:
         """Write the release record: from this call on, chunks with its hash are the live ones."""
         self.put_releases([(release, n_chunks)])
 
+    @writes_index
     def put_releases(self, items: Sequence[tuple[Release, int]]) -> None:
         """Write several release records in one call (each with its number of chunks), then mark the change."""
         if not items:
@@ -236,6 +245,7 @@ class ChromaStore:
             )
         self._changed()
 
+    @writes_index
     def delete_release(self, release_id: str) -> bool:
         """Remove a release: its record first (its chunks stop being served), then its chunks."""
         if not self._releases.get(ids=[release_id], include=[])["ids"]:
@@ -246,6 +256,7 @@ class ChromaStore:
         return True
 
     # ---- chunks ---------------------------------------------------------------------------
+    @writes_index
     def add_chunks(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         for i in range(0, len(chunks), _BATCH):
             part = chunks[i : i + _BATCH]
@@ -256,9 +267,11 @@ class ChromaStore:
                 metadatas=[_chunk_meta(c) for c in part],
             )
 
+    @writes_index
     def drop_stale_chunks(self, release_id: str, live_hash: str) -> None:
         self._chunks.delete(where={"$and": [{"release_id": release_id}, {"content_hash": {"$ne": live_hash}}]})
 
+    @writes_index
     def sweep(self) -> int:
         """Delete chunks that no live release owns (leftovers of an interrupted write); returns how many.
 

@@ -778,3 +778,39 @@ def test_a_damaged_keyword_index_is_rebuilt_with_a_warning(damage: str, tmp_path
     assert hits and hits[0].keyword_score is not None, "the keyword index is back"
     assert a.keyword.count() == rows
     assert path.with_name(path.name + ".corrupt").exists(), "the damaged file is kept for inspection"
+
+
+# ---- #19 reliability: a full disk is named --------------------------------------------------------------
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MB tmpfs: a real ENOSPC from the kernel (needs root, as in CI's container; skipped elsewhere)."""
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode(errors='replace').strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_full_disk_is_named_and_the_next_ingest_completes(small_disk: Path) -> None:
+    """Real ``assistant ingest`` processes: the one that meets the full disk says so; after space is freed,
+    the next one completes the index."""
+    from .conftest import CORPUS, ROOT
+
+    data = str(small_disk / "idx")
+    cmd = [sys.executable, "-c", "from assistant.cli import main; main()", "ingest", str(CORPUS), "--data-dir", data]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "is full" in done.stderr and str(small_disk) in done.stderr
+    assert "Traceback" not in done.stderr and "InternalError" not in done.stderr
+
+    subprocess.run(["mount", "-o", "remount,size=256m", str(small_disk)], check=True)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    a = make_assistant(Path(data))
+    assert a.reconcile() == {"vector_chunks_dropped": 0, "keyword_rows_dropped": 0, "keyword_rows_added": 0}
+    assert len(a.releases()) == len([p for p in CORPUS.iterdir() if p.name != "README.md"])
