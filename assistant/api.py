@@ -398,6 +398,7 @@ def serve(settings: Settings) -> None:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     assistant = Assistant(settings)
+    assistant.store.claim()  # the one writer of an embedded index while it serves (assistant/locking.py)
     corpus_dir = Path(settings.corpus_dir) if settings.corpus_dir else None
     if corpus_dir is not None and corpus_dir.is_dir():
         report = assistant.ingest([corpus_dir])

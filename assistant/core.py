@@ -11,7 +11,7 @@ import hashlib
 import logging
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from functools import cached_property, partial
+from functools import cached_property, partial, wraps
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,17 @@ from assistant.types import Answer, Hit, IngestReport, Rejected, Release, Summar
 
 Progress = Callable[[int, int, str], None]
 log = logging.getLogger(__name__)
+
+
+def _writes(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Hold the index's writer lock while ``method`` runs: one writing process per embedded index."""
+
+    @wraps(method)
+    def wrapper(self: Assistant, *args: Any, **kwargs: Any) -> Any:
+        with self.store.writing():
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 class Assistant:
@@ -97,6 +108,7 @@ class Assistant:
             raise NotFound(f"no release with id {release_id!r}")
         return found
 
+    @_writes
     def delete(self, release_id: str) -> None:
         if not self.store.delete_release(release_id):
             raise NotFound(f"no release with id {release_id!r}")
@@ -106,6 +118,7 @@ class Assistant:
         return {"status": "ok", **self.store.counts(), "model": self.embedder.name, "store": self.store.location}
 
     # ---- ingest ---------------------------------------------------------------------------
+    @_writes
     def ingest(self, paths: Iterable[str | Path], *, prune: bool = False, progress: Progress | None = None,
                report: IngestReport | None = None) -> IngestReport:
         """Index files and folders (recursively); see ``index_releases`` for what happens to each."""
@@ -153,6 +166,7 @@ class Assistant:
                 self.keyword.delete_release(release.id)
                 report.removed.append(release.id)
 
+    @_writes
     def index_releases(self, items: Iterable[Release | Rejected], *, report: IngestReport | None = None,
                        show_progress: bool = False) -> IngestReport:
         """Chunk, embed and store releases, in batches; unchanged ones are skipped by content hash.
@@ -236,6 +250,7 @@ class Assistant:
         """
         return max(32, min(self.settings.chunk_tokens, self.embedder.max_tokens - 2))
 
+    @_writes
     def reconcile(self) -> dict[str, int]:
         """Make the vector store and the keyword index agree after an interrupted write.
 

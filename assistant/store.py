@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -136,6 +137,7 @@ class ChromaStore:
             raise AssistantError(f"cannot open the Chroma store at {where}: {e}", status=503,
                                  code="store_unavailable") from None
         self.location = url or str(path)
+        self._folder = None if url else path  # embedded: the folder whose writer lock guards it
         with disk_full_said(self.location):  # creating a new index writes too
             self._open_collections(name, embedding_model)
         self.cache_seconds = cache_seconds
@@ -164,6 +166,20 @@ class ChromaStore:
         self._state = self._client.get_or_create_collection(
             f"{name}-state", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
+
+    # ---- one writing process per embedded index (see assistant/locking.py) ---------------------------
+    def writing(self) -> AbstractContextManager[None]:
+        """Hold this index's writer lock for a block of writes; ``IndexBusy`` if another process has it."""
+        from assistant import locking
+
+        return locking.writing(self._folder)
+
+    def claim(self) -> None:
+        """Hold this index's writer lock until the process ends (a server, which writes whenever asked to)."""
+        from assistant import locking
+
+        if self._folder is not None:
+            locking.acquire(self._folder)
 
     # ---- change tracking ------------------------------------------------------------------
     def generation(self) -> str:

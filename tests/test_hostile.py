@@ -814,3 +814,38 @@ def test_a_full_disk_is_named_and_the_next_ingest_completes(small_disk: Path) ->
     a = make_assistant(Path(data))
     assert a.reconcile() == {"vector_chunks_dropped": 0, "keyword_rows_dropped": 0, "keyword_rows_added": 0}
     assert len(a.releases()) == len([p for p in CORPUS.iterdir() if p.name != "README.md"])
+
+
+# ---- #19 reliability: a second writer beside a running server ------------------------------------------
+def test_ingest_beside_a_running_server_is_refused_and_the_server_keeps_answering(tmp_path: Path) -> None:
+    """Embedded Chroma does not see another process's writes: an ingest into a serving folder made the server
+    answer 500 until restarted. The server holds the folder's writer lock; a second writer is told so."""
+    import shutil
+
+    from .conftest import ROOT, SEED, SEED_QUESTION
+    from .processes import child_server, free_port
+    from .servers import SMALL_CORPUS
+
+    corpus, data = tmp_path / "corpus", tmp_path / "data"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / SEED.name)
+    port = free_port()
+    base = [sys.executable, "-c", "from assistant.cli import main; main()"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ASSISTANT_DATA_DIR": str(data)}
+    serve = [*base, "serve", "--port", str(port), "--corpus", str(corpus)]
+    ingest = [*base, "ingest", str(SMALL_CORPUS[1])]
+    url = f"http://127.0.0.1:{port}"
+    with child_server(serve, name="assistant serve", log_path=tmp_path / "serve.log", timeout=240, env=env,
+                      ready=lambda: httpx.get(f"{url}/api/v1/health", timeout=5).status_code == 200) as server:
+        done = subprocess.run(ingest, capture_output=True, text=True, timeout=300, env=env)
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert f"being written by process {server.pid}" in done.stderr and "serve" in done.stderr
+        assert "ASSISTANT_CHROMA_URL" in done.stderr and "Traceback" not in done.stderr
+        for _ in range(3):
+            r = httpx.post(f"{url}/api/v1/ask", json={"question": SEED_QUESTION}, timeout=120)
+            assert r.status_code == 200, r.text
+            assert "July 30, 2022" in r.json()["answer"]
+        assert httpx.get(f"{url}/api/v1/health", timeout=30).json()["releases"] == 1
+    done = subprocess.run(ingest, capture_output=True, text=True, timeout=300, env=env)  # the lock went with it
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 added" in done.stdout + done.stderr
