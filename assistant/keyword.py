@@ -74,6 +74,11 @@ def _corrupt(e: sqlite3.DatabaseError) -> bool:
     return "malformed" in str(e) or "not a database" in str(e)
 
 
+# Keyword search on large indexes ranks by the selective terms of a question only (see ``KeywordIndex._selective``).
+PRUNE_FROM_ROWS = 20_000
+COMMON_SHARE = 0.1
+
+
 class KeywordRow(NamedTuple):
     chunk_id: str
     release_id: str
@@ -105,6 +110,7 @@ class KeywordIndex:
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._rows: int | None = None  # cached row count for doc_freqs; None after any write
+        self._term_rows: dict[str, int] = {}  # query term -> rows holding it, for large indexes; cleared by writes
         try:
             self._open()
         except sqlite3.DatabaseError as e:
@@ -143,6 +149,7 @@ class KeywordIndex:
                         "vector store", self.path, error, aside.name)
             self._open()
             self._rows = None
+            self._term_rows.clear()
             self._checked = float("-inf")
 
     @property
@@ -258,6 +265,7 @@ class KeywordIndex:
     def _drop(self, condition: str, params: Sequence[Sequence[object]]) -> None:
         """Delete the rows whose keys match ``condition`` (once per parameter tuple); call inside a transaction."""
         self._rows = None
+        self._term_rows.clear()
         for p in params:
             ids = [(r[0],) for r in self._db.execute(f"SELECT id FROM keys WHERE {condition}", tuple(p))]
             self._db.executemany("DELETE FROM chunks WHERE rowid = ?", ids)
@@ -317,7 +325,7 @@ class KeywordIndex:
         terms = [t for t in dict.fromkeys(w.lower() for w in _WORD.findall(query)) if t not in QUERY_STOP]
         if not terms:
             return []
-        match = " OR ".join(f'"{t}"' for t in terms[:64])
+        match = " OR ".join(f'"{t}"' for t in self._selective(terms[:64]))
         # Keys come from the indexed keys table: reading them from the FTS table's own columns costs more.
         conditions: list[str] = []
         args: list[object] = [match]
@@ -346,6 +354,29 @@ class KeywordIndex:
         args.append(k)
         rows = self._safely(lambda: self._reader().execute(sql, args).fetchall())
         return [KeywordRow(r[0], r[1], r[2], float(r[3]), r[4], int(r[5] or 0)) for r in rows]
+
+    def _selective(self, terms: list[str]) -> list[str]:
+        """The terms worth ranking by: on a large index, those in at most ``COMMON_SHARE`` of the rows.
+
+        BM25 costs time in proportion to the rows that match any term, and a term held by a large share of
+        the rows (an organisation's own name across its archive) matches a fixed share of an index of any size
+        while adding little to the score (its IDF is low): ranked with it, one search over a million chunks
+        took seconds. Such terms are dropped when a rarer one remains (the rarest is kept otherwise). Small
+        indexes (under ``PRUNE_FROM_ROWS``) rank by every term, as before.
+        """
+        if len(terms) < 2:
+            return terms
+        total = self.doc_freqs([])[0]
+        if total < PRUNE_FROM_ROWS:
+            return terms
+        db = self._reader()
+        rows: dict[str, int] = {}
+        for t in terms:
+            if t not in self._term_rows:  # FTS5's own count: its tokenizer stems the term as it stemmed the rows
+                self._term_rows[t] = int(db.execute("SELECT count(*) FROM chunks(?)", (f'"{t}"',)).fetchone()[0])
+            rows[t] = self._term_rows[t]
+        rare = [t for t in terms if rows[t] <= COMMON_SHARE * total]
+        return rare or [min(terms, key=rows.__getitem__)]
 
     def texts(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
         """chunk id -> (title, text) for the ids held here: what the re-scorer reads of each candidate."""

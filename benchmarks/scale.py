@@ -1,15 +1,15 @@
 """Scale: ingest, ask, search, releases and delete on indexes of 10k, 100k and 1M chunks.
 
 Each size gets a fresh embedded index of synthetic releases (ten short sentences each, so ten chunks a
-release: 1k, 10k and 100k releases) built through the real ingest path (chunking, Chroma, the keyword index)
-with ``HashEmbedder``, a model-free stand-in: the real model would take hours on two cores for a million
-chunks, and what grows with the index is the store's and the keyword index's work, not the model's. Then it
-times, on that index: ingesting 20 new releases (which includes the reconcile pass), ``ask`` and ``search``
-(p50/p95 over a fixed set of questions, after a warm-up), listing every release, a fresh keyword index
-catching up from the store (what a new replica does), and deleting releases. It prints each figure per size
-and how it grew against the smallest size.
+release: 1k, 10k and 100k releases; words drawn with Zipf frequencies from a made-up vocabulary of 5,000),
+built through the real ingest path (chunking, Chroma, the keyword index) with ``HashEmbedder``, a model-free
+stand-in: the real model would take hours on two cores for a million chunks, and what grows with the index is
+the store's and the keyword index's work, not the model's. Then it times, on that index: ingesting 20 new
+releases (which includes the reconcile pass), ``ask`` and ``search`` (p50/p95 over a fixed set of questions,
+after a warm-up), listing every release, a fresh keyword index catching up from the store (what a new replica
+does), and deleting releases. It prints each figure per size and how it grew against the smallest size.
 
-    .venv/bin/python benchmarks/scale.py --sizes 10000,100000            # about ten minutes here
+    .venv/bin/python benchmarks/scale.py --sizes 10000,100000            # about half an hour on a busy machine
     .venv/bin/python benchmarks/scale.py --sizes 10000,100000,1000000 --json /tmp/scale.json
 """
 
@@ -38,14 +38,26 @@ from assistant.types import Release  # noqa: E402
 
 DIM = 384
 CHUNKS_PER_RELEASE = 10
-_WORDS = ("harbor turbine ferry council grid meter budget school clinic bridge tunnel railway airport museum "
-          "library festival union contract tender merger rollout pilot grant award venue stadium hospital "
-          "reservoir pipeline station terminal depot factory plant warehouse campus laboratory orchard vineyard "
-          "dairy fishery quarry foundry mill refinery shipyard marina lighthouse canal lock dam levee").split()
 _ORGS = ("Northwind Grid", "Harlow Bay Council", "Marlowe Ferries", "Kessel Water", "Orme Rail", "Tallis Health",
          "Brightwater Schools", "Caldera Energy", "Westmere Port", "Ashford Transit")
-QUESTIONS = [f"What did {org} announce about the {w} {x}?" for org, w, x in
-             zip(_ORGS, _WORDS[::3], _WORDS[1::3], strict=False)]
+
+
+def _vocabulary(n: int = 5000) -> list[str]:
+    """``n`` made-up words (consonant-vowel syllables), used with Zipf frequencies like the words of real text:
+    a handful very common, most rare. A small vocabulary would make every word common, and every keyword
+    search match a fixed share of all chunks (it did: BM25 then grew with the index)."""
+    rng = random.Random(3)
+    cons, vows = "bdfgklmnprstvz", "aeiou"
+    words: dict[str, None] = {}
+    while len(words) < n:
+        words["".join(rng.choice(cons) + rng.choice(vows) for _ in range(rng.randint(2, 4)))] = None
+    return list(words)
+
+
+_WORDS = _vocabulary()
+_ZIPF = [1.0 / (rank + 1) for rank in range(len(_WORDS))]
+QUESTIONS = [f"What did {org} announce about the {_WORDS[40 + 37 * i]} {_WORDS[300 + 91 * i]} project?"
+             for i, org in enumerate(_ORGS)]
 
 
 class HashEmbedder(Embedder):
@@ -92,9 +104,13 @@ def synthetic_releases(n: int, *, sentences: int = CHUNKS_PER_RELEASE, start: in
     rng = random.Random(seed + start)
     for i in range(start, start + n):
         org = _ORGS[i % len(_ORGS)]
-        lines = [f"{org} said the {rng.choice(_WORDS)} {rng.choice(_WORDS)} project number {i}-{s} will cost "
-                 f"{rng.randint(2, 900)} million and open in {rng.randint(2025, 2031)}." for s in range(sentences)]
-        yield Release(id=f"syn-{i:07d}", title=f"{org} update {i}: {rng.choice(_WORDS)} {rng.choice(_WORDS)}",
+        lines = []
+        for s in range(sentences):
+            a, b, c = rng.choices(_WORDS, weights=_ZIPF, k=3)
+            lines.append(f"{org} said the {a} {b} project number {i}-{s} will cost {rng.randint(2, 900)} million "
+                         f"and bring {c} in {rng.randint(2025, 2031)}.")
+        title = " ".join(rng.choices(_WORDS, weights=_ZIPF, k=2))
+        yield Release(id=f"syn-{i:07d}", title=f"{org} update {i}: {title}",
                       text=" ".join(lines), date=f"20{10 + i % 15:02d}-{1 + i % 12:02d}-{1 + i % 28:02d}",
                       source=org)
 

@@ -197,3 +197,28 @@ def test_a_new_replica_copies_an_index_past_the_sql_variable_limit(big_index, tm
     synced = replica.sync(a.store)
     assert synced["keyword_rows_added"] == a.store.counts()["chunks"] == replica.count()
     replica.close()
+
+
+def test_keyword_search_on_a_large_index_ranks_by_selective_terms(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A term in most rows (an organisation's own name) matches a fixed share of any index: on a large one it
+    is left out of the ranking when a rarer term remains, so a search costs what its rare terms cost."""
+    import assistant.keyword as keyword
+    from assistant.types import Chunk
+
+    def chunk(i: int, text: str) -> Chunk:
+        return Chunk(id=f"c{i}", release_id=f"r{i}", index=0, text=text, start=0, end=len(text), title="",
+                     date=None, source=None, url=None, content_hash="h")
+
+    index = KeywordIndex(tmp_path / "k.sqlite3")
+    index.add([chunk(i, f"Northwind Grid news item {i}.") for i in range(20)]
+              + [chunk(99, "Northwind Grid opens the Quayside battery plant.")])
+    question = "Northwind battery"
+    assert len(index.search(question, 50)) == 21, "a small index ranks by every term"
+    monkeypatch.setattr(keyword, "PRUNE_FROM_ROWS", 10)
+    rows = index.search(question, 50)
+    assert [r.chunk_id for r in rows] == ["c99"], "the common name is not ranked; the rare term finds the row"
+    assert [r.chunk_id for r in index.search("Northwind Grid", 50)][:1], "all terms common: the rarest is kept"
+    index.add([chunk(i, f"Battery item {i}.") for i in range(100, 140)])  # a write refreshes the term counts
+    # now both terms are common ("battery" the more so): the rarest, the name, is the one ranked
+    assert {r.chunk_id for r in index.search(question, 100)} == {f"c{i}" for i in [*range(20), 99]}
+    index.close()
