@@ -28,19 +28,50 @@ def _punkt():  # type: ignore[no-untyped-def]
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) offsets of each sentence; paragraphs always end a sentence."""
+    """(start, end) offsets of each sentence; paragraphs always end a sentence.
+
+    Punkt sees at most ``_WINDOW`` characters at a time: its work on one long run of text grows faster than
+    the text (an 8 MB one-line paragraph took minutes, or raised NLTK's regex ``TimeoutError``), so a longer
+    paragraph is first cut into windows, at the last likely sentence end of each (``_windows``).
+    """
     spans: list[tuple[int, int]] = []
     pos = 0
     for para in _PARAGRAPH.split(text):
         start = text.find(para, pos)
         pos = start + len(para)
-        stripped = para.strip()
-        if not stripped:
-            continue
-        base = start + para.find(stripped)
-        for s, e in _punkt().span_tokenize(stripped):
-            spans.append((base + s, base + e))
+        for w_start, w_end in _windows(text, start, start + len(para)):
+            window = text[w_start:w_end]
+            stripped = window.strip()
+            if not stripped:
+                continue
+            base = w_start + window.find(stripped)
+            for s, e in _punkt().span_tokenize(stripped):
+                spans.append((base + s, base + e))
     return spans
+
+
+_WINDOW = 20_000  # characters; ordinary paragraphs are far shorter and are never cut
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+")
+_SPACE = re.compile(r"\s+")
+
+
+def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``text[start:end]`` as pieces of at most ``_WINDOW`` characters, each cut after the last sentence end in
+    its second half, else at its last whitespace there, else (one unbroken token) at the limit."""
+    out: list[tuple[int, int]] = []
+    while end - start > _WINDOW:
+        limit, half = start + _WINDOW, start + _WINDOW // 2
+        cut = 0
+        for pattern in (_SENTENCE_END, _SPACE):
+            for m in pattern.finditer(text, half, limit):
+                cut = m.end()
+            if cut:
+                break
+        cut = cut or limit
+        out.append((start, cut))
+        start = cut
+    out.append((start, end))
+    return out
 
 
 def chunk_sentences(text: str) -> list[str]:

@@ -8,9 +8,10 @@ unchanged release costs one hash comparison, a changed one is swapped in atomica
 from __future__ import annotations
 
 import hashlib
+import logging
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from functools import cached_property
+from functools import cached_property, partial, wraps
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,18 @@ from assistant.settings import Settings
 from assistant.types import Answer, Hit, IngestReport, Rejected, Release, Summary
 
 Progress = Callable[[int, int, str], None]
+log = logging.getLogger(__name__)
+
+
+def _writes(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Hold the index's writer lock while ``method`` runs: one writing process per embedded index."""
+
+    @wraps(method)
+    def wrapper(self: Assistant, *args: Any, **kwargs: Any) -> Any:
+        with self.store.writing():
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 class Assistant:
@@ -95,6 +108,7 @@ class Assistant:
             raise NotFound(f"no release with id {release_id!r}")
         return found
 
+    @_writes
     def delete(self, release_id: str) -> None:
         if not self.store.delete_release(release_id):
             raise NotFound(f"no release with id {release_id!r}")
@@ -104,6 +118,7 @@ class Assistant:
         return {"status": "ok", **self.store.counts(), "model": self.embedder.name, "store": self.store.location}
 
     # ---- ingest ---------------------------------------------------------------------------
+    @_writes
     def ingest(self, paths: Iterable[str | Path], *, prune: bool = False, progress: Progress | None = None,
                report: IngestReport | None = None) -> IngestReport:
         """Index files and folders (recursively); see ``index_releases`` for what happens to each."""
@@ -124,7 +139,7 @@ class Assistant:
                 if progress:
                     progress(n, len(files), str(path))
                 failed = False
-                for item in corpus.load_file(path, root, max_bytes=limit):
+                for item in _guarded(str(path), partial(corpus.load_file, path, root, max_bytes=limit)):
                     if isinstance(item, Rejected):
                         failed = True
                     else:
@@ -151,6 +166,7 @@ class Assistant:
                 self.keyword.delete_release(release.id)
                 report.removed.append(release.id)
 
+    @_writes
     def index_releases(self, items: Iterable[Release | Rejected], *, report: IngestReport | None = None,
                        show_progress: bool = False) -> IngestReport:
         """Chunk, embed and store releases, in batches; unchanged ones are skipped by content hash.
@@ -180,8 +196,9 @@ class Assistant:
             self.store.put_releases([(release, len(cs)) for release, cs in pending])
             self.keyword.add(chunks, sentence_vectors)
             for release, _ in pending:
-                self.store.drop_stale_chunks(release.id, release.content_hash)
-                self.keyword.delete_release(release.id, keep_hash=release.content_hash)
+                if release.id in live:  # a new release has no older version (leftovers of a crash: ``sweep``)
+                    self.store.drop_stale_chunks(release.id, release.content_hash)
+                    self.keyword.delete_release(release.id, keep_hash=release.content_hash)
                 (report.updated if release.id in live else report.added).append(release.id)
                 live[release.id] = release.content_hash
             pending, pending_chunks = [], 0
@@ -201,8 +218,14 @@ class Assistant:
             if live.get(item.id) == item.content_hash:
                 report.unchanged.append(item.id)
                 continue
-            chunks = chunk_release(item, self.embedder.count_tokens, size=self._chunk_size(),
-                                   overlap=s.chunk_overlap)
+            try:
+                chunks = chunk_release(item, self.embedder.count_tokens, size=self._chunk_size(),
+                                       overlap=s.chunk_overlap)
+            except Exception as e:  # a bug or a library limit hit by one release must not lose the others
+                log.warning("could not split %s into passages", item.path or item.id, exc_info=True)
+                reason = f"could not be split into passages: {type(e).__name__}: {e}"
+                report.rejected.append(Rejected(item.path or item.id, reason))
+                continue
             if not chunks:
                 report.rejected.append(Rejected(item.path or item.id, "no text to index"))
                 continue
@@ -227,6 +250,7 @@ class Assistant:
         """
         return max(32, min(self.settings.chunk_tokens, self.embedder.max_tokens - 2))
 
+    @_writes
     def reconcile(self) -> dict[str, int]:
         """Make the vector store and the keyword index agree after an interrupted write.
 
@@ -280,7 +304,7 @@ class Assistant:
                 base = corpus.upload_name(name)
                 if progress:
                     progress(n, len(files), base)
-                yield from corpus.load_bytes(data, base, max_bytes=limit)
+                yield from _guarded(base, partial(corpus.load_bytes, data, base, max_bytes=limit))
 
         return self.index_releases(releases())
 
@@ -378,6 +402,16 @@ def with_context(question: str, history: Sequence[Mapping[str, Any]] | None, max
     previous = [p.strip() for p in previous if isinstance(p, str) and p.strip() and p.strip() != q]
     combined = complete(q, previous) if q else question
     return combined if len(combined) <= max_chars else question
+
+
+def _guarded(name: str, load: Callable[[], Iterable[Release | Rejected]]) -> list[Release | Rejected]:
+    """What ``load`` gives for one file, or one ``Rejected`` naming the error when reading it fails unexpectedly:
+    one file (a parser's bug, a library's limit) never loses the rest of a run."""
+    try:
+        return list(load())
+    except Exception as e:
+        log.warning("could not read %s", name, exc_info=True)
+        return [Rejected(name, f"could not be read: {type(e).__name__}: {e}")]
 
 
 def _is_folder_doc(path: Path) -> bool:

@@ -18,14 +18,17 @@ keyword match for a moment.
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from assistant.errors import writes_index
 from assistant.store import ChromaStore, Where
 from assistant.text import QUERY_STOPWORDS
 from assistant.types import Chunk, date_to_int
@@ -33,6 +36,7 @@ from assistant.types import Chunk, date_to_int
 if TYPE_CHECKING:
     import numpy as np
 
+log = logging.getLogger(__name__)
 _WORD = re.compile(r"[0-9A-Za-z\u00C0-\uFFFF]+")
 # Questions are full of words that say nothing about which release answers them (the re-scorer drops them too).
 QUERY_STOP = QUERY_STOPWORDS
@@ -55,6 +59,19 @@ def unpack_vectors(blob: bytes) -> np.ndarray:
     scale = np.frombuffer(blob, dtype=np.float32, count=n, offset=8)
     q = np.frombuffer(blob, dtype=np.int8, count=n * d, offset=8 + 4 * n).reshape(n, d)
     return q.astype(np.float32) * scale[:, None]
+
+
+def _corrupt(e: sqlite3.DatabaseError) -> bool:
+    """A damaged or foreign file ('database disk image is malformed', 'file is not a database'), not a busy one."""
+    code = getattr(e, "sqlite_errorcode", None)
+    if code is not None:
+        return code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+    return "malformed" in str(e) or "not a database" in str(e)
+
+
+# Keyword search on large indexes ranks by the selective terms of a question only (see ``KeywordIndex._selective``).
+PRUNE_FROM_ROWS = 20_000
+COMMON_SHARE = 0.1
 
 
 class KeywordRow(NamedTuple):
@@ -81,6 +98,63 @@ class KeywordIndex:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
+        self._sync_lock = threading.Lock()
+        self._checked = float("-inf")
+        # Searches read through a connection of their own thread (WAL lets readers run beside each other and
+        # the writer), so a question's BM25 searches need not queue behind the shared connection's lock.
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._rows: int | None = None  # cached row count for doc_freqs; None after any write
+        self._term_rows: dict[str, int] = {}  # query term -> rows holding it, for large indexes; cleared by writes
+        try:
+            self._open()
+        except sqlite3.DatabaseError as e:
+            if not _corrupt(e):
+                raise
+            self._start_over(e)
+
+    def _safely(self, read: Callable[[], Any], empty: Any = None) -> Any:
+        """``read()``, or ``empty`` after starting over when it meets damage that opening the file did not reach
+        (a page in the middle): that one read goes without keyword rows, and the next sync refills the index."""
+        try:
+            return read()
+        except sqlite3.DatabaseError as e:
+            if not _corrupt(e):
+                raise
+            self._start_over(e)
+            return [] if empty is None else empty
+
+    def _start_over(self, error: sqlite3.DatabaseError) -> None:
+        """Set a damaged file aside (kept for inspection) and start empty, with a warning saying so.
+
+        The index is derived state: with no generation recorded, the next sync copies every live chunk back
+        from the vector store (text only, nothing is re-embedded).
+        """
+        with self._lock:
+            for db in [*self._readers, getattr(self, "_db", None)]:
+                if db is not None:
+                    db.close()
+            self._readers.clear()
+            self._local = threading.local()
+            aside = self.path.with_name(self.path.name + ".corrupt")
+            self.path.replace(aside)
+            for suffix in ("-wal", "-shm"):
+                self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
+            log.warning("the keyword index %s could not be read (%s); moved it to %s and rebuilding it from the "
+                        "vector store", self.path, error, aside.name)
+            self._open()
+            self._rows = None
+            self._term_rows.clear()
+            self._checked = float("-inf")
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    @writes_index
+    def _open(self) -> None:
+        """Connect and create the tables (a no-op on an existing index); raises ``DatabaseError`` on a bad file."""
+        path = self.path
         self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(
@@ -105,13 +179,6 @@ class KeywordIndex:
                              "coalesce(source, ''), coalesce(date_int, 0) FROM chunks")
             self._db.execute("DELETE FROM chunks WHERE rowid NOT IN (SELECT id FROM keys)")
         self._db.commit()
-        self._sync_lock = threading.Lock()
-        self._checked = float("-inf")
-        # Searches read through a connection of their own thread (WAL lets readers run beside each other and
-        # the writer), so a question's BM25 searches need not queue behind the shared connection's lock.
-        self._local = threading.local()
-        self._readers: list[sqlite3.Connection] = []
-        self._rows: int | None = None  # cached row count for doc_freqs; None after any write
 
     # ---- following the vector store ----------------------------------------------------------
     def _state(self, key: str) -> str | None:
@@ -119,17 +186,21 @@ class KeywordIndex:
             row = self._db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
+    @writes_index
     def _set_state(self, key: str, value: str) -> None:
         with self._lock, self._db:
             self._db.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, value))
 
     def release_counts(self) -> dict[tuple[str, str], int]:
         """(release id, content hash) -> rows held, for comparing with the store's release records."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT release_id, content_hash, count(*) FROM keys GROUP BY release_id, content_hash").fetchall()
-        return {(r[0], r[1]): int(r[2]) for r in rows}
+        def read() -> list[tuple]:
+            with self._lock:
+                return self._db.execute(
+                    "SELECT release_id, content_hash, count(*) FROM keys GROUP BY release_id, content_hash").fetchall()
 
+        return {(r[0], r[1]): int(r[2]) for r in self._safely(read)}
+
+    @writes_index
     def sync(self, store: ChromaStore, *, force: bool = False) -> dict[str, int]:
         """Make this index hold exactly the store's live chunks; a no-op when the generation is unchanged.
 
@@ -147,10 +218,12 @@ class KeywordIndex:
             self._drop("release_id = ? AND content_hash = ?", stale)
             self._drop("release_id = ?", [(rid,) for rid in todo])  # one held incompletely is fetched whole again
         dropped += sum(n for key, n in held.items() if key[0] in todo and key not in stale)
-        added = store.live_chunks(todo) if todo else []
-        self.add(added)
+        added = 0
+        for part in store.iter_live_chunks(todo):  # a batch at a time: a new replica may copy a million chunks
+            self.add(part)
+            added += len(part)
         self._set_state("generation", generation)
-        return {"keyword_rows_dropped": dropped, "keyword_rows_added": len(added)}
+        return {"keyword_rows_dropped": dropped, "keyword_rows_added": added}
 
     def follow(self, store: ChromaStore, every: float) -> None:
         """``sync`` when the store may have changed: checked at most every ``every`` seconds, never twice at once."""
@@ -163,6 +236,7 @@ class KeywordIndex:
         finally:
             self._sync_lock.release()
 
+    @writes_index
     def add(self, chunks: Sequence[Chunk], sentence_vectors: Sequence[np.ndarray] | None = None) -> None:
         """Index chunks (replacing rows of the same ids), with each chunk's sentence vectors when given."""
         packed = [pack_vectors(v) for v in sentence_vectors] if sentence_vectors is not None else None
@@ -186,12 +260,14 @@ class KeywordIndex:
     def _drop(self, condition: str, params: Sequence[Sequence[object]]) -> None:
         """Delete the rows whose keys match ``condition`` (once per parameter tuple); call inside a transaction."""
         self._rows = None
+        self._term_rows.clear()
         for p in params:
             ids = [(r[0],) for r in self._db.execute(f"SELECT id FROM keys WHERE {condition}", tuple(p))]
             self._db.executemany("DELETE FROM chunks WHERE rowid = ?", ids)
             self._db.executemany("DELETE FROM sentences WHERE id = ?", ids)
             self._db.executemany("DELETE FROM keys WHERE id = ?", ids)
 
+    @writes_index
     def delete_release(self, release_id: str, keep_hash: str | None = None) -> None:
         """Remove a release's rows (all of them, or all but the live version's)."""
         with self._lock, self._db:
@@ -213,14 +289,18 @@ class KeywordIndex:
 
     def _by_chunk_ids(self, select: str, ids: Sequence[str]) -> list[tuple]:
         """Rows of ``select`` (its keys table aliased ``k``) for the given chunk ids, 500 ids per statement."""
-        rows: list[tuple] = []
-        with self._lock:
-            for i in range(0, len(ids), 500):
-                part = list(ids[i : i + 500])
-                rows += self._db.execute(f"{select} WHERE k.chunk_id IN ({','.join('?' * len(part))})",
-                                         part).fetchall()
-        return rows
+        def read() -> list[tuple]:
+            rows: list[tuple] = []
+            with self._lock:
+                for i in range(0, len(ids), 500):
+                    part = list(ids[i : i + 500])
+                    rows += self._db.execute(f"{select} WHERE k.chunk_id IN ({','.join('?' * len(part))})",
+                                             part).fetchall()
+            return rows
 
+        return self._safely(read)
+
+    @writes_index
     def delete_chunks(self, ids: Sequence[str]) -> None:
         with self._lock, self._db:
             self._drop("chunk_id = ?", [(i,) for i in ids])
@@ -240,7 +320,7 @@ class KeywordIndex:
         terms = [t for t in dict.fromkeys(w.lower() for w in _WORD.findall(query)) if t not in QUERY_STOP]
         if not terms:
             return []
-        match = " OR ".join(f'"{t}"' for t in terms[:64])
+        match = " OR ".join(f'"{t}"' for t in self._selective(terms[:64]))
         # Keys come from the indexed keys table: reading them from the FTS table's own columns costs more.
         conditions: list[str] = []
         args: list[object] = [match]
@@ -251,12 +331,13 @@ class KeywordIndex:
             if where.until:
                 conditions.append("k.date_int > 0 AND k.date_int <= ?")
                 args.append(where.until)
+            # Lists travel as one JSON parameter: SQLite allows 32,766 variables, and a filter may name more ids.
             if where.sources:
-                conditions.append(f"k.source IN ({','.join('?' * len(where.sources))})")
-                args.extend(where.sources)
+                conditions.append("k.source IN (SELECT value FROM json_each(?))")
+                args.append(json.dumps(list(where.sources)))
             if where.release_ids:
-                conditions.append(f"k.release_id IN ({','.join('?' * len(where.release_ids))})")
-                args.extend(where.release_ids)
+                conditions.append("k.release_id IN (SELECT value FROM json_each(?))")
+                args.append(json.dumps(list(where.release_ids)))
         if conditions:
             sql = ("SELECT k.chunk_id, k.release_id, k.content_hash, -bm25(chunks, 2.0, 1.0, 1.0) AS s, k.source, "
                    "k.date_int FROM chunks JOIN keys k ON k.id = chunks.rowid WHERE chunks MATCH ? AND "
@@ -266,8 +347,31 @@ class KeywordIndex:
                    "(SELECT rowid AS id, -bm25(chunks, 2.0, 1.0, 1.0) AS s FROM chunks WHERE chunks MATCH ? "
                    "ORDER BY s DESC LIMIT ?) t JOIN keys k ON k.id = t.id ORDER BY t.s DESC")
         args.append(k)
-        rows = self._reader().execute(sql, args).fetchall()
+        rows = self._safely(lambda: self._reader().execute(sql, args).fetchall())
         return [KeywordRow(r[0], r[1], r[2], float(r[3]), r[4], int(r[5] or 0)) for r in rows]
+
+    def _selective(self, terms: list[str]) -> list[str]:
+        """The terms worth ranking by: on a large index, those in at most ``COMMON_SHARE`` of the rows.
+
+        BM25 costs time in proportion to the rows that match any term, and a term held by a large share of
+        the rows (an organisation's own name across its archive) matches a fixed share of an index of any size
+        while adding little to the score (its IDF is low): ranked with it, one search over a million chunks
+        took seconds. Such terms are dropped when a rarer one remains (the rarest is kept otherwise). Small
+        indexes (under ``PRUNE_FROM_ROWS``) rank by every term, as before.
+        """
+        if len(terms) < 2:
+            return terms
+        total = self.doc_freqs([])[0]
+        if total < PRUNE_FROM_ROWS:
+            return terms
+        db = self._reader()
+        rows: dict[str, int] = {}
+        for t in terms:
+            if t not in self._term_rows:  # FTS5's own count: its tokenizer stems the term as it stemmed the rows
+                self._term_rows[t] = int(db.execute("SELECT count(*) FROM chunks(?)", (f'"{t}"',)).fetchone()[0])
+            rows[t] = self._term_rows[t]
+        rare = [t for t in terms if rows[t] <= COMMON_SHARE * total]
+        return rare or [min(terms, key=rows.__getitem__)]
 
     def texts(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
         """chunk id -> (title, text) for the ids held here: what the re-scorer reads of each candidate."""
@@ -279,6 +383,7 @@ class KeywordIndex:
         rows = self._by_chunk_ids("SELECT k.chunk_id, s.vecs FROM keys k JOIN sentences s ON s.id = k.id", ids)
         return {r[0]: unpack_vectors(r[1]) for r in rows}
 
+    @writes_index
     def put_sentence_vectors(self, vectors: dict[str, np.ndarray]) -> None:
         """Store sentence vectors for chunks held here (others are ignored)."""
         with self._lock, self._db:
@@ -289,14 +394,18 @@ class KeywordIndex:
     def doc_freqs(self, stems: Sequence[str]) -> tuple[int, dict[str, int]]:
         """(rows in the index, stem -> rows containing it) for porter-stemmed lower-case terms."""
         stems = list(dict.fromkeys(stems))[:200]
-        with self._lock:
-            if self._rows is None:  # counted once per change, not per question (a full scan of the keys)
-                self._rows = int(self._db.execute("SELECT count(*) FROM keys").fetchone()[0])
-            total = self._rows
-            if not stems:
-                return total, {}
-            rows = self._db.execute(
-                f"SELECT term, doc FROM chunks_vocab WHERE term IN ({','.join('?' * len(stems))})", stems).fetchall()
+
+        def read() -> tuple[int, list[tuple]]:
+            with self._lock:
+                if self._rows is None:  # counted once per change, not per question (a full scan of the keys)
+                    self._rows = int(self._db.execute("SELECT count(*) FROM keys").fetchone()[0])
+                if not stems:
+                    return self._rows, []
+                return self._rows, self._db.execute(
+                    f"SELECT term, doc FROM chunks_vocab WHERE term IN ({','.join('?' * len(stems))})",
+                    stems).fetchall()
+
+        total, rows = self._safely(read, (0, []))
         return total, {r[0]: int(r[1]) for r in rows}
 
     def _reader(self) -> sqlite3.Connection:

@@ -18,12 +18,13 @@ its own and uses the token to notice, cheaply, that another process changed the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import AssistantError, ConfigError
+from assistant.errors import AssistantError, ConfigError, disk_full, disk_full_said, writes_index
 from assistant.types import Chunk, Release, date_to_int
 
 if TYPE_CHECKING:
@@ -32,7 +33,11 @@ if TYPE_CHECKING:
 # HNSW defaults give poor recall on small collections; these values trade a little speed for it.
 _HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 128, "max_neighbors": 32}
 _BATCH = 2000  # Chroma caps the size of one write
-_ID_BATCH = 200  # release ids per ``$in`` filter
+_ID_BATCH = 200  # release ids per ``$in`` filter when fetching their chunks
+# Rows per read. Chroma binds one SQLite variable per record it returns (and per id or ``$in`` value it is
+# given), and SQLite allows 32,766: a ``get()`` of a whole collection fails past that many records. Every read
+# of an unbounded set goes through ``_scan`` or ``_get_ids`` in pages of this size instead.
+_PAGE = 5000
 _GENERATION = "generation"
 # How chunk vectors are made (``Embedder.embed_passages``), recorded with the collection: an index from before
 # pooling holds whole-chunk vectors, whose cosines run higher than the relevance thresholds expect.
@@ -73,6 +78,35 @@ class Where:
         )
 
 
+def _scan(collection: Any, include: list[str], where: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+    """Every record of ``collection`` (those matching ``where``), one ``get()`` result per page of ``_PAGE``.
+
+    Pages are taken by offset; a write by another process between two pages may shift a record past the
+    reader, which every caller tolerates (a leftover swept next time, a cache refreshed at the next change).
+    """
+    offset = 0
+    while True:
+        got = collection.get(where=where, include=include, limit=_PAGE, offset=offset)
+        yield got
+        if len(got["ids"]) < _PAGE:
+            return
+        offset += _PAGE
+
+
+def _get_ids(collection: Any, ids: Sequence[str], include: list[str]) -> Iterator[dict[str, Any]]:
+    """``get(ids=...)`` for any number of ids, ``_PAGE`` at a time (duplicates asked once)."""
+    unique = list(dict.fromkeys(ids))
+    for i in range(0, len(unique), _PAGE):
+        yield collection.get(ids=unique[i : i + _PAGE], include=include)
+
+
+def _rows(pages: Iterable[dict[str, Any]], *fields: str) -> Iterator[tuple[Any, ...]]:
+    """(id, field, ...) for every record of every page."""
+    for got in pages:
+        columns = [got[f] if got.get(f) is not None else [None] * len(got["ids"]) for f in fields]
+        yield from zip(got["ids"], *columns, strict=True)
+
+
 class ChromaStore:
     """Chunks and release records in Chroma, embedded (a folder) or over HTTP (a ``chroma run`` server)."""
 
@@ -97,9 +131,20 @@ class ChromaStore:
                 self._client = chromadb.PersistentClient(path=str(path / "chroma"), settings=chroma_settings)
         except Exception as e:
             where = url or str(path)
+            full = disk_full(e, where)
+            if full is not None:
+                raise full from None
             raise AssistantError(f"cannot open the Chroma store at {where}: {e}", status=503,
                                  code="store_unavailable") from None
         self.location = url or str(path)
+        self._folder = None if url else path  # embedded: the folder whose writer lock guards it
+        with disk_full_said(self.location):  # creating a new index writes too
+            self._open_collections(name, embedding_model)
+        self.cache_seconds = cache_seconds
+        self._live: tuple[str, dict[str, str]] | None = None  # (generation, release id -> live hash)
+        self._live_checked = float("-inf")
+
+    def _open_collections(self, name: str, embedding_model: str) -> None:
         self._chunks = self._client.get_or_create_collection(
             f"{name}-chunks", embedding_function=None, configuration={"hnsw": _HNSW},
             metadata={"embedding_model": embedding_model or "default", "chunk_vectors": CHUNK_VECTORS},
@@ -121,9 +166,20 @@ class ChromaStore:
         self._state = self._client.get_or_create_collection(
             f"{name}-state", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
-        self.cache_seconds = cache_seconds
-        self._live: tuple[str, dict[str, str]] | None = None  # (generation, release id -> live hash)
-        self._live_checked = float("-inf")
+
+    # ---- one writing process per embedded index (see assistant/locking.py) ---------------------------
+    def writing(self) -> AbstractContextManager[None]:
+        """Hold this index's writer lock for a block of writes; ``IndexBusy`` if another process has it."""
+        from assistant import locking
+
+        return locking.writing(self._folder)
+
+    def claim(self) -> None:
+        """Hold this index's writer lock until the process ends (a server, which writes whenever asked to)."""
+        from assistant import locking
+
+        if self._folder is not None:
+            locking.acquire(self._folder)
 
     # ---- change tracking ------------------------------------------------------------------
     def generation(self) -> str:
@@ -150,6 +206,7 @@ class ChromaStore:
             self._live = cached
         return cached[1]
 
+    @writes_index
     def _changed(self) -> None:
         import uuid
 
@@ -162,14 +219,13 @@ class ChromaStore:
         """Live content hash of each release (all releases when ``ids`` is None)."""
         if ids is not None and not ids:
             return {}
-        got = self._releases.get(ids=list(dict.fromkeys(ids)) if ids is not None else None, include=["metadatas"])
-        return {i: str(m.get("content_hash", "")) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)}
+        pages = _scan(self._releases, ["metadatas"]) if ids is None else _get_ids(self._releases, ids, ["metadatas"])
+        return {i: str(m.get("content_hash", "")) for i, m in _rows(pages, "metadatas")}
 
     def release_states(self) -> dict[str, tuple[str, int]]:
         """Every live release: id -> (content hash, number of chunks), from the release records."""
-        got = self._releases.get(include=["metadatas"])
         return {i: (str(m.get("content_hash", "")), int(m.get("n_chunks", 0)))
-                for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)}
+                for i, m in _rows(_scan(self._releases, ["metadatas"]), "metadatas")}
 
     def get_release(self, release_id: str) -> Release | None:
         got = self._releases.get(ids=[release_id], include=["metadatas", "documents"])
@@ -178,21 +234,13 @@ class ChromaStore:
         return _release_from(got["ids"][0], got["documents"][0], got["metadatas"][0])
 
     def get_releases(self, ids: Sequence[str]) -> dict[str, Release]:
-        if not ids:
-            return {}
-        got = self._releases.get(ids=list(dict.fromkeys(ids)), include=["metadatas", "documents"])
-        return {
-            i: _release_from(i, d, m)
-            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-        }
+        pages = _get_ids(self._releases, ids, ["metadatas", "documents"])
+        return {i: _release_from(i, d, m) for i, m, d in _rows(pages, "metadatas", "documents")}
 
     def list_releases(self) -> list[tuple[Release, int]]:
         """Every release with its chunk count, newest first."""
-        got = self._releases.get(include=["metadatas", "documents"])
-        rows = [
-            (_release_from(i, d, m), int(m.get("n_chunks", 0)))
-            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-        ]
+        rows = [(_release_from(i, d, m), int(m.get("n_chunks", 0)))
+                for i, m, d in _rows(_scan(self._releases, ["metadatas", "documents"]), "metadatas", "documents")]
         rows.sort(key=lambda r: (r[0].date_int, r[0].title), reverse=True)
         return rows
 
@@ -200,6 +248,7 @@ class ChromaStore:
         """Write the release record: from this call on, chunks with its hash are the live ones."""
         self.put_releases([(release, n_chunks)])
 
+    @writes_index
     def put_releases(self, items: Sequence[tuple[Release, int]]) -> None:
         """Write several release records in one call (each with its number of chunks), then mark the change."""
         if not items:
@@ -212,6 +261,7 @@ class ChromaStore:
             )
         self._changed()
 
+    @writes_index
     def delete_release(self, release_id: str) -> bool:
         """Remove a release: its record first (its chunks stop being served), then its chunks."""
         if not self._releases.get(ids=[release_id], include=[])["ids"]:
@@ -222,6 +272,7 @@ class ChromaStore:
         return True
 
     # ---- chunks ---------------------------------------------------------------------------
+    @writes_index
     def add_chunks(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         for i in range(0, len(chunks), _BATCH):
             part = chunks[i : i + _BATCH]
@@ -232,16 +283,25 @@ class ChromaStore:
                 metadatas=[_chunk_meta(c) for c in part],
             )
 
+    @writes_index
     def drop_stale_chunks(self, release_id: str, live_hash: str) -> None:
         self._chunks.delete(where={"$and": [{"release_id": release_id}, {"content_hash": {"$ne": live_hash}}]})
 
+    @writes_index
     def sweep(self) -> int:
-        """Delete chunks that no live release owns (leftovers of an interrupted write); returns how many."""
-        live = self.release_hashes()
-        got = self._chunks.get(include=["metadatas"])
+        """Delete chunks that no live release owns (leftovers of an interrupted write); returns how many.
+
+        Each release record counts its chunks, so when the store holds exactly as many chunks as the
+        records add up to, there are no leftovers (every write adds a version's chunks before its record
+        flips, and removes a record before its chunks): the chunks are then not read at all, which keeps
+        an ingest into an index of a million chunks from reading them all.
+        """
+        states = self.release_states()
+        if self._chunks.count() == sum(n for _, n in states.values()):
+            return 0
         stale = [
-            i for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)
-            if live.get(str(m.get("release_id"))) != m.get("content_hash")
+            i for i, m in _rows(_scan(self._chunks, ["metadatas"]), "metadatas")
+            if states.get(str(m.get("release_id")), ("",))[0] != m.get("content_hash")
         ]
         for i in range(0, len(stale), _BATCH):
             self._chunks.delete(ids=stale[i : i + _BATCH])
@@ -250,51 +310,49 @@ class ChromaStore:
         return len(stale)
 
     def chunk_ids(self) -> list[str]:
-        return list(self._chunks.get(include=[])["ids"])
+        return [i for (i,) in _rows(_scan(self._chunks, []))]
 
     def all_chunks(self) -> list[Chunk]:
-        got = self._chunks.get(include=["metadatas", "documents"])
-        return [_chunk_from(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)]
+        return [_chunk_from(i, d, m)
+                for i, m, d in _rows(_scan(self._chunks, ["metadatas", "documents"]), "metadatas", "documents")]
 
     def get_chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
-        if not ids:
-            return {}
-        got = self._chunks.get(ids=list(dict.fromkeys(ids)), include=["metadatas", "documents"])
-        return {i: _chunk_from(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)}
+        pages = _get_ids(self._chunks, ids, ["metadatas", "documents"])
+        return {i: _chunk_from(i, d, m) for i, m, d in _rows(pages, "metadatas", "documents")}
 
     def live_chunks(self, states: dict[str, tuple[str, int]]) -> list[Chunk]:
         """The chunks of the given releases whose hash is the live one (``states`` as ``release_states``)."""
+        return [c for part in self.iter_live_chunks(states) for c in part]
+
+    def iter_live_chunks(self, states: dict[str, tuple[str, int]]) -> Iterator[list[Chunk]]:
+        """``live_chunks`` a batch of releases at a time, so that a caller copying a whole index holds one batch."""
         ids = list(states)
-        out: list[Chunk] = []
         for i in range(0, len(ids), _ID_BATCH):
             part = ids[i : i + _ID_BATCH]
-            got = self._chunks.get(where={"release_id": {"$in": part}}, include=["metadatas", "documents"])
-            for cid, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+            out: list[Chunk] = []
+            for cid, m, d in _rows(_scan(self._chunks, ["metadatas", "documents"], {"release_id": {"$in": part}}),
+                                   "metadatas", "documents"):
                 if states[str(m.get("release_id"))][0] == m.get("content_hash"):
                     out.append(_chunk_from(cid, d, m))
-        return out
+            yield out
 
     def get_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         import numpy as np
 
-        if not ids:
-            return {}
-        got = self._chunks.get(ids=list(dict.fromkeys(ids)), include=["embeddings"])
-        return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=True)}
+        return {i: np.asarray(v, dtype=np.float32) for i, v in _rows(_get_ids(self._chunks, ids, ["embeddings"]),
+                                                                     "embeddings")}
 
     def query(self, vector: Sequence[float], k: int, where: Where | None = None) -> list[tuple[Chunk, float]]:
         """Nearest chunks by cosine similarity (1 - distance), live versions only."""
-        got = self._chunks.query(
-            query_embeddings=[list(map(float, vector))],
-            n_results=k * 2 + 4,
-            where=where.to_chroma() if where else None,
-            include=["metadatas", "documents", "distances"],
-        )
-        rows = [
-            (_chunk_from(i, d, m), 1.0 - float(dist))
-            for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0],
-                                     got["distances"][0], strict=True)
-        ]
+        n = k * 2 + 4
+        rows: list[tuple[Chunk, float]] = []
+        for w in _chroma_wheres(where):
+            got = self._chunks.query(query_embeddings=[list(map(float, vector))], n_results=n, where=w,
+                                     include=["metadatas", "documents", "distances"])
+            rows += [(_chunk_from(i, d, m), 1.0 - float(dist))
+                     for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0],
+                                              got["distances"][0], strict=True)]
+        rows = sorted(rows, key=lambda r: -r[1])[:n]
         live = self.live_hashes()
         return [(c, s) for c, s in rows if live.get(c.release_id) == c.content_hash][:k]
 
@@ -311,10 +369,13 @@ class ChromaStore:
         """``query_ids`` for several vectors in one call (the clauses of a question), one list per vector."""
         if not len(vectors):
             return []
-        got = self._chunks.query(query_embeddings=[list(map(float, v)) for v in vectors], n_results=k,
-                                 where=where.to_chroma() if where else None, include=["distances"])
-        return [[(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=True)]
-                for ids, dists in zip(got["ids"], got["distances"], strict=True)]
+        out: list[list[tuple[str, float]]] = [[] for _ in vectors]
+        for w in _chroma_wheres(where):
+            got = self._chunks.query(query_embeddings=[list(map(float, v)) for v in vectors], n_results=k,
+                                     where=w, include=["distances"])
+            for row, ids, dists in zip(out, got["ids"], got["distances"], strict=True):
+                row += [(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=True)]
+        return [sorted(row, key=lambda r: -r[1])[:k] for row in out] if where and where.release_ids else out
 
     def counts(self) -> dict[str, int]:
         return {"releases": self._releases.count(), "chunks": self._chunks.count()}
@@ -373,6 +434,19 @@ def _release_from(release_id: str, text: str, m: dict[str, Any]) -> Release:
     return Release(id=release_id, title=str(m.get("title", "")), text=text, date=opt("date"),
                    source=opt("source"), url=opt("url"), author=opt("author"), path=opt("path"),
                    corrects=opt("corrects"))
+
+
+def _chroma_wheres(where: Where | None) -> list[dict[str, Any] | None]:
+    """Chroma filters for ``where``: one, or one per ``_PAGE`` release ids when it names more (each id is an SQL
+    variable); the caller merges their results."""
+    if where is None:
+        return [None]
+    ids = where.release_ids
+    if len(ids) <= _PAGE:
+        return [where.to_chroma()]
+    from dataclasses import replace
+
+    return [replace(where, release_ids=ids[i : i + _PAGE]).to_chroma() for i in range(0, len(ids), _PAGE)]
 
 
 def open_store(kind: str, **kwargs: Any) -> ChromaStore:

@@ -56,3 +56,25 @@ def test_ids_change_with_content_and_keep_metadata() -> None:
 @pytest.mark.parametrize("text", ["", "   \n\n  "])
 def test_empty_text_gives_no_chunks(text: str) -> None:
     assert chunk_release(_release(text), word_counter) == []
+
+
+def test_a_paragraph_of_a_megabyte_stays_within_nltks_regex_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    """NLTK bounds each regex scan by wall-clock time (5 s); a busy machine reached it on one ~8 MB paragraph.
+    The guard is lowered here so that a 1 MB paragraph would trip it if punkt saw the paragraph whole."""
+    import nltk.redos
+
+    monkeypatch.setattr(nltk.redos, "DEFAULT_TIMEOUT", 0.3)
+    sentence = "The pier opened at dawn. "
+    text = sentence * 40_000
+    spans = sentence_spans(text)
+    assert len(spans) == 40_000, "cutting into windows at sentence ends keeps every sentence whole"
+    assert {text[s:e] for s, e in spans} == {sentence.strip()}
+
+
+def test_an_unbroken_token_of_any_length_is_cut_and_kept() -> None:
+    text = "x" * 70_000 + ". The end."
+    spans = sentence_spans(text)
+    assert spans[0][0] == 0 and spans[-1][1] == len(text)
+    assert all(a[1] == b[0] or text[a[1]:b[0]].isspace() for a, b in zip(spans, spans[1:], strict=False))
+    chunks = chunk_release(Release(id="long", title="Long", text=text), word_counter, size=64, overlap=0)
+    assert "".join(c.text for c in chunks).replace(" ", "") == text.replace(" ", "")

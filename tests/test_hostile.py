@@ -951,3 +951,159 @@ def test_control_characters_and_rtl_overrides_leave_metadata(tmp_path: Path) -> 
     assert r.title == "Quillon[31m Foods txt.exe Opens Bakery"
     assert (r.source, r.author, r.url) == ("Quillon Foods", "Sam]0;owned Lee", "https://quillon.example/bakery")
     assert STORY in r.text  # the body is not touched
+
+
+# ---- #19 reliability: long paragraphs, failures of one file ------------------------------------------
+def test_a_megabyte_one_line_file_is_indexed_beside_good_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    """An ~8 MB one-line paragraph tripped NLTK's 5 s regex guard on a busy machine: a traceback, and the good
+    files of the run were not indexed. The guard is lowered so that 1 MB would trip it the same way."""
+    import shutil
+
+    import nltk.redos
+    from click.testing import CliRunner
+
+    from assistant.cli import cli
+
+    from .conftest import SEED
+
+    monkeypatch.setattr(nltk.redos, "DEFAULT_TIMEOUT", 0.3)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SEED, folder / SEED.name)
+    (folder / "one-line.txt").write_text("Harbor crews repainted pier 7 on the night shift. " * 20_000)
+    data = tmp_path / "idx"
+    result = CliRunner().invoke(cli, ["ingest", str(folder), "--data-dir", str(data)])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output and "0 rejected" in result.output
+    ids = {r.id for r, _ in make_assistant(data).releases()}
+    assert ids == {SEED.name, "one-line.txt"}
+
+
+def test_a_release_that_fails_to_split_is_rejected_and_the_run_goes_on(tmp_path: Path, embedder,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import assistant.chunking as chunking
+
+    from .conftest import SEED
+
+    real = chunking.chunk_release
+
+    def failing(release, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if release.id == "broken.txt":  # stands for any library limit or bug met by one release
+            raise TimeoutError("regular-expression match exceeded its 5.0s time limit")
+        return real(release, *args, **kwargs)
+
+    monkeypatch.setattr(chunking, "chunk_release", failing)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "broken.txt").write_text("Harlow Bay Council opens a tidal pool on June 3.")
+    (folder / SEED.name).write_bytes(SEED.read_bytes())
+    a = make_assistant(tmp_path / "idx", embedder)
+    report = a.ingest([folder])
+    assert report.added == [SEED.name]
+    (rejected,) = report.rejected
+    assert rejected.path.endswith("broken.txt") and "TimeoutError" in rejected.reason
+    assert [r.id for r, _ in a.releases()] == [SEED.name]
+
+
+# ---- #19 reliability: a damaged keyword index is rebuilt ---------------------------------------------
+@pytest.mark.parametrize("damage", ["truncated", "random bytes", "zeroed pages"])
+def test_a_damaged_keyword_index_is_rebuilt_with_a_warning(damage: str, tmp_path: Path, embedder, caplog  # type: ignore[no-untyped-def]
+                                                           ) -> None:
+    from .conftest import SEED, SEED_QUESTION
+    from .servers import small_index
+
+    first = small_index(tmp_path / "idx", embedder)
+    path = first.keyword.path
+    rows = first.keyword.count()
+    first.keyword.close()
+    size = path.stat().st_size
+    with path.open("r+b") as f:
+        if damage == "truncated":
+            f.truncate(size // 2)
+        elif damage == "random bytes":
+            f.write(random.Random(19).randbytes(size))
+        else:  # the header survives: found by the first search, not on opening
+            f.seek(size // 2)
+            f.write(b"\0" * (size // 4))
+    with caplog.at_level("WARNING", logger="assistant.keyword"):
+        a = make_assistant(tmp_path / "idx", embedder)
+        a.search("strategic cooperation agreement")
+        answer = a.ask(SEED_QUESTION)
+    assert "keyword index" in caplog.text and "rebuilding it from the vector store" in caplog.text
+    assert "July 30, 2022" in answer.text and answer.citations[0].release_id == SEED.name
+    hits = a.search("Shandong Heavy Industry Jinan")
+    assert hits and hits[0].keyword_score is not None, "the keyword index is back"
+    assert a.keyword.count() == rows
+    assert path.with_name(path.name + ".corrupt").exists(), "the damaged file is kept for inspection"
+
+
+# ---- #19 reliability: a full disk is named --------------------------------------------------------------
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MB tmpfs: a real ENOSPC from the kernel (needs root, as in CI's container; skipped elsewhere)."""
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode(errors='replace').strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_full_disk_is_named_and_the_next_ingest_completes(small_disk: Path) -> None:
+    """Real ``assistant ingest`` processes: the one that meets the full disk says so; after space is freed,
+    the next one completes the index."""
+    from .conftest import CORPUS, ROOT
+
+    data = str(small_disk / "idx")
+    cmd = [sys.executable, "-c", "from assistant.cli import main; main()", "ingest", str(CORPUS), "--data-dir", data]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "is full" in done.stderr and str(small_disk) in done.stderr
+    assert "Traceback" not in done.stderr and "InternalError" not in done.stderr
+
+    subprocess.run(["mount", "-o", "remount,size=256m", str(small_disk)], check=True)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    a = make_assistant(Path(data))
+    assert a.reconcile() == {"vector_chunks_dropped": 0, "keyword_rows_dropped": 0, "keyword_rows_added": 0}
+    assert len(a.releases()) == len([p for p in CORPUS.iterdir() if p.name != "README.md"])
+
+
+# ---- #19 reliability: a second writer beside a running server ------------------------------------------
+def test_ingest_beside_a_running_server_is_refused_and_the_server_keeps_answering(tmp_path: Path) -> None:
+    """Embedded Chroma does not see another process's writes: an ingest into a serving folder made the server
+    answer 500 until restarted. The server holds the folder's writer lock; a second writer is told so."""
+    import shutil
+
+    from .conftest import ROOT, SEED, SEED_QUESTION
+    from .processes import child_server, free_port
+    from .servers import SMALL_CORPUS
+
+    corpus, data = tmp_path / "corpus", tmp_path / "data"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / SEED.name)
+    port = free_port()
+    base = [sys.executable, "-c", "from assistant.cli import main; main()"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ASSISTANT_DATA_DIR": str(data)}
+    serve = [*base, "serve", "--port", str(port), "--corpus", str(corpus)]
+    ingest = [*base, "ingest", str(SMALL_CORPUS[1])]
+    url = f"http://127.0.0.1:{port}"
+    with child_server(serve, name="assistant serve", log_path=tmp_path / "serve.log", timeout=240, env=env,
+                      ready=lambda: httpx.get(f"{url}/api/v1/health", timeout=5).status_code == 200) as server:
+        done = subprocess.run(ingest, capture_output=True, text=True, timeout=300, env=env)
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert f"being written by process {server.pid}" in done.stderr and "serve" in done.stderr
+        assert "ASSISTANT_CHROMA_URL" in done.stderr and "Traceback" not in done.stderr
+        for _ in range(3):
+            r = httpx.post(f"{url}/api/v1/ask", json={"question": SEED_QUESTION}, timeout=120)
+            assert r.status_code == 200, r.text
+            assert "July 30, 2022" in r.json()["answer"]
+        assert httpx.get(f"{url}/api/v1/health", timeout=30).json()["releases"] == 1
+    done = subprocess.run(ingest, capture_output=True, text=True, timeout=300, env=env)  # the lock went with it
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 added" in done.stdout + done.stderr

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from assistant.chunking import chunk_release
 from assistant.keyword import KeywordIndex
 from assistant.types import Release
 
@@ -120,3 +123,102 @@ def test_an_index_from_before_pooled_vectors_is_named_in_a_warning(tmp_path: Pat
     with caplog.at_level("WARNING", logger="assistant.store"):
         make_assistant(tmp_path / "idx", embedder).store.counts()
     assert "whole-chunk vectors from an older version" in caplog.text
+
+
+# ---- indexes past SQLite's 32,766 variables ---------------------------------------------------
+PAST_LIMIT = 33_000  # Chroma binds one SQLite variable per record a read returns; SQLite allows 32,766
+
+
+@pytest.fixture(scope="module")
+def big_index(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """33,000 releases of one chunk each, plus one leftover chunk of an interrupted write.
+
+    Built cheaply: ``HashEmbedder`` (no model) and records written in large batches straight through the
+    store and keyword index, the same calls ``index_releases`` makes; everything the tests do is the real path.
+    """
+    from benchmarks.scale import scale_assistant, synthetic_releases
+
+    a = scale_assistant(tmp_path_factory.mktemp("big-index"))
+    releases = list(synthetic_releases(PAST_LIMIT, sentences=1))
+    for i in range(0, len(releases), 3000):
+        part = releases[i : i + 3000]
+        chunks = [c for r in part for c in chunk_release(r, a.embedder.count_tokens, size=32, overlap=0)]
+        vectors = a.embedder.embed([c.text for c in chunks])
+        a.store.add_chunks(chunks, vectors)
+        a.store.put_releases([(r, 1) for r in part])
+        a.keyword.add(chunks)
+    orphan = chunk_release(_release("gone", "A release whose write was interrupted."), a.embedder.count_tokens)
+    a.store.add_chunks(orphan, a.embedder.embed([c.text for c in orphan]))
+    return a
+
+
+@pytest.mark.slow
+def test_ingest_reconciles_an_index_past_the_sql_variable_limit(big_index, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    a = big_index
+    assert a.store.counts() == {"releases": PAST_LIMIT, "chunks": PAST_LIMIT + 1}
+    folder = tmp_path / "new"
+    folder.mkdir()
+    (folder / "harbor.txt").write_text("Harlow Bay Council opens the Quayside tidal pool on June 3.\n\n"
+                                       "The pool holds 900 swimmers and cost 4 million.")
+    report = a.ingest([folder])  # reads every release's hash, then reconciles (sweeps) the whole store
+    assert report.added == ["harbor.txt"] and not report.rejected
+    assert a.store.counts() == {"releases": PAST_LIMIT + 1, "chunks": PAST_LIMIT + 1}, "the leftover was swept"
+    assert a.reconcile() == {"vector_chunks_dropped": 0, "keyword_rows_dropped": 0, "keyword_rows_added": 0}
+    assert len(a.store.chunk_ids()) == PAST_LIMIT + 1
+
+
+@pytest.mark.slow
+def test_ask_search_releases_and_delete_past_the_sql_variable_limit(big_index) -> None:  # type: ignore[no-untyped-def]
+    from assistant.retrieval import Filters
+
+    a = big_index
+    listed = a.releases()
+    assert len(listed) >= PAST_LIMIT and listed[0][0].date_int >= listed[-1][0].date_int
+    target = a.store.get_release("syn-0012345")
+    assert target is not None
+    question = target.text  # the release's own sentence: found by both the vectors and the keywords
+    assert "syn-0012345" in [h.chunk.release_id for h in a.search(question)][:3]
+    answer = a.ask(question)
+    assert "syn-0012345" in [c.release_id for c in answer.citations]
+    # a filter naming more release ids than SQLite has variables, in both the vector and the keyword search
+    every = [f"syn-{i:07d}" for i in range(PAST_LIMIT)]
+    hits = a.search(question, filters=Filters.from_input(release_ids=every))
+    assert "syn-0012345" in [h.chunk.release_id for h in hits][:3]
+    assert all(h.chunk.release_id.startswith("syn-") for h in hits)
+    assert len(a.store.get_releases(every)) == PAST_LIMIT
+    a.delete("syn-0012345")
+    assert "syn-0012345" not in {h.chunk.release_id for h in a.search(question)}
+
+
+@pytest.mark.slow
+def test_a_new_replica_copies_an_index_past_the_sql_variable_limit(big_index, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    a = big_index
+    replica = KeywordIndex(tmp_path / "replica.sqlite3")
+    synced = replica.sync(a.store)
+    assert synced["keyword_rows_added"] == a.store.counts()["chunks"] == replica.count()
+    replica.close()
+
+
+def test_keyword_search_on_a_large_index_ranks_by_selective_terms(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A term in most rows (an organisation's own name) matches a fixed share of any index: on a large one it
+    is left out of the ranking when a rarer term remains, so a search costs what its rare terms cost."""
+    import assistant.keyword as keyword
+    from assistant.types import Chunk
+
+    def chunk(i: int, text: str) -> Chunk:
+        return Chunk(id=f"c{i}", release_id=f"r{i}", index=0, text=text, start=0, end=len(text), title="",
+                     date=None, source=None, url=None, content_hash="h")
+
+    index = KeywordIndex(tmp_path / "k.sqlite3")
+    index.add([chunk(i, f"Northwind Grid news item {i}.") for i in range(20)]
+              + [chunk(99, "Northwind Grid opens the Quayside battery plant.")])
+    question = "Northwind battery"
+    assert len(index.search(question, 50)) == 21, "a small index ranks by every term"
+    monkeypatch.setattr(keyword, "PRUNE_FROM_ROWS", 10)
+    rows = index.search(question, 50)
+    assert [r.chunk_id for r in rows] == ["c99"], "the common name is not ranked; the rare term finds the row"
+    assert [r.chunk_id for r in index.search("Northwind Grid", 50)][:1], "all terms common: the rarest is kept"
+    index.add([chunk(i, f"Battery item {i}.") for i in range(100, 140)])  # a write refreshes the term counts
+    # now both terms are common ("battery" the more so): the rarest, the name, is the one ranked
+    assert {r.chunk_id for r in index.search(question, 100)} == {f"c{i}" for i in [*range(20), 99]}
+    index.close()

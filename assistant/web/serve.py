@@ -38,6 +38,7 @@ def serve(settings: Settings) -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     log = logging.getLogger("assistant.serve")
     assistant = Assistant(settings)
+    assistant.store.claim()  # the one writer of an embedded index while it serves (assistant/locking.py)
     # Gradio's import takes seconds and needs none of the index: do it while the corpus is checked
     preload = threading.Thread(target=importlib.import_module, args=("gradio",), daemon=True)
     preload.start()
