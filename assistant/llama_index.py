@@ -17,6 +17,7 @@ llama-index objects stay inside this module; the rest of the package sees only o
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import AssistantError, DependencyMissing
@@ -188,9 +189,9 @@ def release_from_document(document: Document) -> Release:
 
     Metadata keys that readers commonly set are used when present: ``release_id`` or ``id``,
     ``title``, ``date`` (or ``publication_date``, ``published``), ``url`` (or ``source_url``,
-    ``link``), ``source``, ``author``, ``file_path``. The id is the first of ``release_id``, the
-    URL, the file path and the document's own id, so reading the same source again updates its
-    release instead of adding a copy.
+    ``link``), ``source``, ``author``, ``file_name`` and ``file_path`` (set by ``SimpleDirectoryReader``).
+    The id is the first of ``release_id``, the URL, the file name (as when a folder is ingested) and
+    the document's own id, so reading the same source again updates its release instead of adding a copy.
     """
     from assistant.corpus import release_from_text
 
@@ -205,8 +206,9 @@ def release_from_document(document: Document) -> Release:
 
     url = first("url", "source_url", "link")
     path = first("file_path")
-    rid = first("release_id", "id") or url or path or document.id_
-    return release_from_text(document.get_content(), release_id=rid, title=first("title", "file_name"),
+    path = str(Path(path).resolve()) if path else None
+    rid = first("release_id", "id") or url or first("file_name") or document.id_
+    return release_from_text(document.get_content(), release_id=rid, title=first("title"),
                              date=first("date", "publication_date", "published", "creation_date"), url=url,
                              source=first("source", "organisation", "organization"), author=first("author"),
                              path=path)
