@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.api_guards import BodyLimit, key_checker
@@ -69,7 +70,7 @@ def summaries_available(assistant: Assistant) -> bool:
 def summary_formats() -> list[str]:
     """The summary formats the installed summaries module offers."""
     try:
-        from assistant import summaries  # type: ignore[attr-defined]
+        from assistant import summaries
     except ImportError:
         return ["brief", "bullets", "social", "newsletter", "exec"]
     found = getattr(summaries, "FORMATS", None)
@@ -89,7 +90,7 @@ def summary_stream(assistant: Assistant, *, release_ids: list[str] | None = None
     f = make_filters(since, until, sources)  # the same date errors as everywhere else
     if backend:
         try:
-            assistant.summarizer(backend)  # type: ignore[attr-defined]
+            assistant.summarizer(backend)
         except ConfigError as e:
             raise BadInput(e.message, code="unknown_backend") from None
     kwargs = {"release_ids": [r for r in release_ids or [] if r] or None, "query": (query or "").strip() or None,
@@ -99,7 +100,7 @@ def summary_stream(assistant: Assistant, *, release_ids: list[str] | None = None
     if callable(stream):
         yield from stream(**kwargs)
     else:
-        yield assistant.summarize(**kwargs)  # type: ignore[attr-defined]
+        yield assistant.summarize(**kwargs)
 
 
 def summarize(assistant: Assistant, **kwargs: Any) -> Any:
@@ -270,7 +271,7 @@ def create_app(assistant: Assistant | None = None, *, with_ui: bool = True) -> F
                 form = await request.form(max_files=100, max_fields=100)
             except StarletteHTTPException as e:  # the multipart parser's 400: too many files, a broken body
                 raise BadInput(f"the upload could not be read: {e.detail}", code="invalid_request") from None
-            uploads = [v for key in ("files", "file") for v in form.getlist(key) if hasattr(v, "read")]
+            uploads = [v for key in ("files", "file") for v in form.getlist(key) if isinstance(v, UploadFile)]
             if not uploads:
                 raise BadInput("no files: send them as multipart form field 'files'", code="invalid_request")
             files = [(u.filename or "upload", await u.read()) for u in uploads]
@@ -378,12 +379,9 @@ def _docx_type() -> str:
 
 
 def _summary_docx(summary: Any) -> bytes:
-    to_docx = getattr(summary, "to_docx", None)
-    if callable(to_docx):
-        return to_docx()
-    from assistant.export import markdown_to_docx
+    from assistant.summary_docx import summary_to_docx
 
-    return markdown_to_docx(summary.to_markdown())
+    return summary_to_docx(summary)
 
 
 def _release_summary(release: Any, n_chunks: int) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from assistant.errors import DependencyMissing
 from assistant.types import Chunk, Release
@@ -24,7 +25,7 @@ _WORD = re.compile(r"\S+")
 
 
 @lru_cache(maxsize=1)
-def _punkt():  # type: ignore[no-untyped-def]
+def _punkt() -> Any:
     """Punkt sentence splitter with the data llama-index ships, so no network is ever needed."""
     import importlib.util
 

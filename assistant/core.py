@@ -12,12 +12,18 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.errors import BadInput, NotFound
 from assistant.protocols import LLM, Answerer, Summarizer
 from assistant.settings import Settings
 from assistant.types import Answer, Hit, IngestReport, Rejected, Release, Summary
+
+if TYPE_CHECKING:
+    from assistant.embedding import Embedder
+    from assistant.keyword import KeywordIndex
+    from assistant.retrieval import Retriever
+    from assistant.store import ChromaStore
 
 Progress = Callable[[int, int, str], None]
 
@@ -33,7 +39,7 @@ class Assistant:
 
     # ---- parts, built on first use so that small commands stay fast ----------------------
     @cached_property
-    def embedder(self):  # type: ignore[no-untyped-def]
+    def embedder(self) -> Embedder:
         from assistant.embedding import create_embedder
 
         s = self.settings
@@ -41,7 +47,7 @@ class Assistant:
                                threads=s.threads, cache_dir=s.onnx_cache_dir)
 
     @cached_property
-    def store(self):  # type: ignore[no-untyped-def]
+    def store(self) -> ChromaStore:
         from assistant.store import open_store
 
         s = self.settings
@@ -50,7 +56,7 @@ class Assistant:
                           embedding_model=self.embedder.store_label)
 
     @cached_property
-    def keyword(self):  # type: ignore[no-untyped-def]
+    def keyword(self) -> KeywordIndex:
         from assistant.keyword import KeywordIndex
 
         s = self.settings
@@ -60,7 +66,7 @@ class Assistant:
         return KeywordIndex(s.data_dir / f"{s.collection}-keyword{suffix}.sqlite3")
 
     @cached_property
-    def retriever(self):  # type: ignore[no-untyped-def]
+    def retriever(self) -> Retriever:
         from assistant.retrieval import Retriever
 
         return Retriever(self.store, self.embedder, self.keyword, sync_seconds=self.settings.keyword_sync_seconds)
@@ -363,8 +369,8 @@ def with_context(question: str, history: Sequence[Mapping[str, Any]] | None, max
     from assistant.query import with_context as complete
 
     q = (question or "").strip()
-    previous = [m.get("content") for m in history or () if m.get("role") == "user"]
-    previous = [p.strip() for p in previous if isinstance(p, str) and p.strip() and p.strip() != q]
+    said = [m.get("content") for m in history or () if m.get("role") == "user"]
+    previous = [p.strip() for p in said if isinstance(p, str) and p.strip() and p.strip() != q]
     combined = complete(q, previous) if q else question
     return combined if len(combined) <= max_chars else question
 
@@ -374,7 +380,7 @@ def _is_folder_doc(path: Path) -> bool:
     return path.stem.upper() in {"README", "LICENSE", "LICENCE"} and path.suffix.lower() in {"", ".md", ".txt"}
 
 
-def _progress_bar(show: bool):  # type: ignore[no-untyped-def]
+def _progress_bar(show: bool) -> Any:
     """A release counter on stderr; tqdm hides it by itself when stderr is not a terminal."""
     if not show:
         return None

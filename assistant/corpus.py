@@ -297,7 +297,8 @@ def _make_release(
 ) -> Release:
     """``light`` keeps every word (JSON bodies are already clean; evaluation quotes them)."""
     if light:
-        paras, found_title, lead = _light_paragraphs(text), None, []
+        no_lead: list[str] = []
+        paras, found_title, lead = _light_paragraphs(text), None, no_lead
     else:
         paras, found_title, lead = _clean_units(_units_from_text(text), trim=True)
     paras = _without_long_runs(paras)
@@ -1494,7 +1495,8 @@ def _pdf_limits() -> contextlib.AbstractContextManager[Any]:
     except ImportError:  # an older pypdf: only its built-in limits
         return contextlib.nullcontext()
     current = get_configuration()
-    return apply_configuration(**{k: v for k, v in _PDF_LIMITS.items() if hasattr(current, k)})
+    limits: dict[str, Any] = {k: v for k, v in _PDF_LIMITS.items() if hasattr(current, k)}
+    return apply_configuration(None, **limits)
 
 
 def _pdf_text(reader_class: Any, data: bytes) -> tuple[list[str], Any, Any]:

@@ -28,7 +28,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant.keyword import QUERY_STOP
 from assistant.query import QueryPlan, without_dates
@@ -65,7 +65,7 @@ _CLAUSE = re.compile(r"\s*[,;:]\s+|\s+(?:and|while|whereas|but|or)\s+|\s+(?:comp
 
 
 @functools.cache
-def _stemmer():  # type: ignore[no-untyped-def]
+def _stemmer() -> Any:
     from nltk.stem.porter import PorterStemmer
 
     # The original algorithm is the one SQLite's FTS5 porter tokenizer implements, so stems match its vocabulary.

@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.errors import ConfigError
 from assistant.backends import create_llm
+from assistant.errors import ConfigError
 from assistant.llm import (
     LLMError,
     NoLLM,
