@@ -78,11 +78,12 @@ def create_summarizer(name: str, *, embedder: Embedder, llm: LLM | None = None, 
 
 
 def create_llm(name: str, *, base_url: str = "", model: str = "", api_key: str = "", timeout: float = 60.0,
-               max_tokens: int = 512, temperature: float = 0.0, **options: Any) -> LLM:
+               max_tokens: int | None = None, temperature: float | None = None, **options: Any) -> LLM:
     """LLM clients by name (``none``, ``openai``), a llama-index ``LLM`` object, or a dotted path to a class.
 
     A dotted path may name any llama-index LLM class (``llama_index.llms.ollama.Ollama``); it is built
-    with ``model`` (when set) and ``options``, and wrapped so that it streams like the others.
+    with ``model``, ``max_tokens`` and ``temperature`` when given, and ``options``, and wrapped so that
+    it streams like the others.
     """
     from assistant import llm as clients
 
@@ -91,11 +92,11 @@ def create_llm(name: str, *, base_url: str = "", model: str = "", api_key: str =
     if name == "none":
         return clients.NoLLM()
     if name == "openai":
-        return clients.OpenAICompatible(base_url, model, api_key, timeout=timeout, max_tokens=max_tokens,
-                                        temperature=temperature, **options)
+        return clients.OpenAICompatible(base_url, model, api_key, timeout=timeout, max_tokens=max_tokens or 512,
+                                        temperature=temperature or 0.0, **options)
     if "." in name:
-        kwargs = {"model": model, **options} if model else dict(options)
-        return as_llm(resolve(name)(**kwargs))
+        given = {"model": model or None, "max_tokens": max_tokens, "temperature": temperature}
+        return as_llm(resolve(name)(**{k: v for k, v in given.items() if v is not None}, **options))
     raise ConfigError(f"unknown LLM backend {name!r} (known: {', '.join(LLMS)}, or a dotted class path)")
 
 

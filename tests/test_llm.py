@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -302,3 +303,40 @@ def test_a_llama_index_openai_like_llm_answers_and_summarises_checked(corpus_ind
         bad.__dict__[part] = getattr(corpus_index, part)
     with pytest.raises(LLMError, match="OpenAILike"):
         bad.ask(SEED_QUESTION)
+
+
+def test_any_llama_index_llm_is_held_to_the_citation_check_streaming_included(corpus_index) -> None:  # type: ignore[no-untyped-def]
+    """A scripted llama-index ``CustomLLM`` (fixed reply, streamed in pieces) answers over the real index: the
+    supported sentence is verified, the invented one is flagged, the unknown [7] is dropped, in ``ask_stream`` too."""
+    pytest.importorskip("llama_index.core")
+    from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
+
+    from assistant.core import Assistant
+
+    reply = ("China Unicom and Shandong Heavy Industry held a strategic cooperation signing ceremony in Jinan on "
+             "July 30, 2022. [1] The agreement is worth $9 billion and creates 40,000 jobs. [1][7]")
+
+    class Scripted(CustomLLM):
+        @property
+        def metadata(self) -> LLMMetadata:
+            return LLMMetadata(model_name="scripted")
+
+        def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+            return CompletionResponse(text=reply)
+
+        def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> Iterator[CompletionResponse]:
+            words = reply.split(" ")
+            for i, w in enumerate(words):
+                yield CompletionResponse(text=" ".join(words[: i + 1]), delta=w if i == 0 else " " + w)
+
+    a = Assistant(corpus_index.settings, llm=Scripted())
+    for part in ("embedder", "store", "keyword", "retriever"):
+        a.__dict__[part] = getattr(corpus_index, part)
+    *tokens, answer = list(a.ask_stream(SEED_QUESTION))
+    assert "".join(tokens) == reply and len(tokens) > 10
+    assert isinstance(answer, Answer) and answer.backend == "openai" and answer.details["model"] == "scripted"
+    assert [s.verified for s in answer.sentences] == [True, False] and answer.details["unknown_citations"] == [7]
+    assert "[7]" not in answer.text and "(unverified)" in answer.text
+    c = answer.citations[0]
+    assert c.release_id == SEED_ID and a.release(SEED_ID).text[c.start:c.end] == c.quote
+    assert a.ask(SEED_QUESTION).text == answer.text  # the same check without streaming
