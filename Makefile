@@ -37,6 +37,8 @@ SERVER_TESTS := tests/test_store.py tests/test_core.py tests/test_api.py tests/t
 
 test: install-test
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
+	$(PY) -m mypy assistant/
 	$(PY) -m pytest
 	$(PY) -m tests.chroma_server $(PY) -m pytest -q $(SERVER_TESTS)
 

@@ -11,14 +11,15 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.chunking import sentence_spans
 from assistant.dates import MONTH_PATTERN, MONTH_WORDS
 from assistant.embedding import Embedder
-from assistant.errors import BadInput, ConfigError
+from assistant.errors import BadInput
+from assistant.protocols import answer_pieces
 from assistant.retrieval import Filters, Retriever
 from assistant.store import ChromaStore
 from assistant.text import BASE_STOPWORDS
@@ -135,6 +136,10 @@ class ExtractiveAnswerer:
         self.min_relevance = min_relevance
         self.max_sentences = max_sentences
         self.max_question_chars = max_question_chars
+
+    def stream(self, question: str, filters: Filters | None = None) -> Iterator[str | Answer]:
+        """The composed answer a sentence at a time, then the ``Answer`` (``assistant.protocols``)."""
+        return answer_pieces(self.answer(question, filters))
 
     def answer(self, question: str, filters: Filters | None = None) -> Answer:
         q = check_question(question, self.max_question_chars)
@@ -290,20 +295,3 @@ def _citation(number: int, release: Release, start: int, end: int, quote: str) -
     return Citation(number=number, release_id=release.id, title=release.title, quote=quote, start=start, end=end,
                     date=release.date, source=release.source, url=release.url, path=None,
                     verified=verified)
-
-
-def create_answerer(name: str, **kwargs: object) -> Any:
-    """Answerers by name; the one factory the CLI, API and UI go through.
-
-    ``openai`` (any OpenAI-compatible server; see ``assistant.generative``) also needs ``llm``
-    and takes ``drop_unsupported`` and ``support_threshold``; ``extractive`` ignores those.
-    """
-    if name == "extractive":
-        for key in ("llm", "drop_unsupported", "support_threshold", "max_tokens"):
-            kwargs.pop(key, None)
-        return ExtractiveAnswerer(**kwargs)  # type: ignore[arg-type]
-    if name == "openai":
-        from assistant.generative import LLMAnswerer
-
-        return LLMAnswerer(**kwargs)  # type: ignore[arg-type]
-    raise ConfigError(f"unknown answerer {name!r} (known: extractive, openai)")

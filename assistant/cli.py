@@ -212,7 +212,9 @@ def summarize(assistant: Any, release_ids: tuple[str, ...], query: str | None, s
                                   sources=list(sources) or None, fmt=fmt, backend=backend)
     if output:
         if suffix == ".docx":
-            output.write_bytes(summary.to_docx())
+            from assistant.summary_docx import summary_to_docx
+
+            output.write_bytes(summary_to_docx(summary))
         else:
             output.write_text((summary.to_text() if suffix == ".txt" else summary.to_markdown()) + "\n",
                               encoding="utf-8")

@@ -13,11 +13,18 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cached_property, partial, wraps
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.errors import BadInput, NotFound
+from assistant.protocols import LLM, Answerer, Summarizer
 from assistant.settings import Settings
 from assistant.types import Answer, Hit, IngestReport, Rejected, Release, Summary
+
+if TYPE_CHECKING:
+    from assistant.embedding import Embedder
+    from assistant.keyword import KeywordIndex
+    from assistant.retrieval import Retriever
+    from assistant.store import ChromaStore
 
 Progress = Callable[[int, int, str], None]
 log = logging.getLogger(__name__)
@@ -37,12 +44,15 @@ def _writes(method: Callable[..., Any]) -> Callable[..., Any]:
 class Assistant:
     """Answers questions over an index of press releases, and maintains that index."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, llm: Any = None) -> None:
+        """``llm``: any llama-index ``LLM`` object (or one of ``assistant.llm``'s clients); when given, it
+        answers and summarises by default (``backend="extractive"`` still picks the offline path)."""
         self.settings = settings or Settings.from_env()
+        self._llm = llm
 
     # ---- parts, built on first use so that small commands stay fast ----------------------
     @cached_property
-    def embedder(self):  # type: ignore[no-untyped-def]
+    def embedder(self) -> Embedder:
         from assistant.embedding import create_embedder
 
         s = self.settings
@@ -50,7 +60,7 @@ class Assistant:
                                threads=s.threads, cache_dir=s.onnx_cache_dir)
 
     @cached_property
-    def store(self):  # type: ignore[no-untyped-def]
+    def store(self) -> ChromaStore:
         from assistant.store import open_store
 
         s = self.settings
@@ -59,7 +69,7 @@ class Assistant:
                           embedding_model=self.embedder.store_label)
 
     @cached_property
-    def keyword(self):  # type: ignore[no-untyped-def]
+    def keyword(self) -> KeywordIndex:
         from assistant.keyword import KeywordIndex
 
         s = self.settings
@@ -69,16 +79,16 @@ class Assistant:
         return KeywordIndex(s.data_dir / f"{s.collection}-keyword{suffix}.sqlite3")
 
     @cached_property
-    def retriever(self):  # type: ignore[no-untyped-def]
+    def retriever(self) -> Retriever:
         from assistant.retrieval import Retriever
 
         return Retriever(self.store, self.embedder, self.keyword, sync_seconds=self.settings.keyword_sync_seconds)
 
-    def answerer(self, name: str | None = None):  # type: ignore[no-untyped-def]
-        from assistant.answering import create_answerer
+    def answerer(self, name: str | None = None) -> Answerer:
+        from assistant.backends import create_answerer
 
         s = self.settings
-        name = name or s.answerer
+        name = name or ("openai" if self._llm is not None else s.answerer)
         extra: dict[str, Any] = {}
         if name == "openai":  # the LLM is configured here so that the extractive path never touches it
             extra = {"llm": self.llm(), "drop_unsupported": s.drop_unsupported,
@@ -270,23 +280,10 @@ class Assistant:
                    filters: Any = None, backend: str | None = None) -> Iterator[str | Answer]:
         """The answer as it is made: pieces of text, then the finished ``Answer``, always last.
 
-        A backend with a ``stream(question, filters)`` method of the same shape streams its own
-        tokens; the extractive one yields its composed answer a sentence at a time, each with
-        its ``[n]``, so the pieces join to exactly ``Answer.text``.
+        An LLM backend streams its tokens; the extractive one yields its composed answer a sentence
+        at a time, each with its ``[n]``, so the pieces join to exactly ``Answer.text``.
         """
-        answerer = self.answerer(backend)
-        q = self.follow_up(question, history)
-        stream = getattr(answerer, "stream", None)
-        if callable(stream):
-            yield from stream(q, filters)
-            return
-        answer = answerer.answer(q, filters)
-        pieces = [s.text + "".join(f" [{n}]" for n in s.citations) for s in answer.sentences]
-        if " ".join(pieces) != answer.text:
-            pieces = [answer.text]
-        for i, piece in enumerate(pieces):
-            yield piece if i == 0 else " " + piece
-        yield answer
+        yield from self.answerer(backend).stream(self.follow_up(question, history), filters)
 
     def add_files(self, files: Iterable[tuple[str, bytes]], *, progress: Progress | None = None) -> IngestReport:
         """Index uploaded files given as (file name, bytes): the formats and checks of ``ingest``.
@@ -328,17 +325,21 @@ class Assistant:
         return IngestReport()
 
     # ---- LLM and summaries ------------------------------------------------------------------
-    def llm(self):  # type: ignore[no-untyped-def]
-        """The configured OpenAI-compatible LLM (ASSISTANT_LLM_*); a ConfigError with a hint when unset."""
-        from assistant.llm import llm_from_settings
+    def llm(self) -> LLM:
+        """The LLM given to the constructor, else the configured OpenAI-compatible one (ASSISTANT_LLM_*);
+        a ConfigError with a hint when neither is set."""
+        from assistant.backends import as_llm, llm_from_settings
 
-        return llm_from_settings(self.settings)
+        if "_llm_client" not in self.__dict__:  # one client (and its connection pool) for every request
+            self.__dict__["_llm_client"] = as_llm(self._llm) if self._llm is not None else llm_from_settings(
+                self.settings)
+        return self.__dict__["_llm_client"]
 
-    def summarizer(self, name: str | None = None):  # type: ignore[no-untyped-def]
-        from assistant.summaries import create_summarizer
+    def summarizer(self, name: str | None = None) -> Summarizer:
+        from assistant.backends import create_summarizer
 
         s = self.settings
-        name = name or s.summarizer
+        name = name or ("openai" if self._llm is not None else s.summarizer)
         if name == "extractive" and "_extractive_summarizer" in self.__dict__:
             return self.__dict__["_extractive_summarizer"]  # keeps its sentence vectors between calls
         llm = self.llm() if name == "openai" else None
@@ -384,13 +385,7 @@ class Assistant:
         if not releases:
             yield empty_summary(fmt, summarizer.name)
             return
-        stream = getattr(summarizer, "stream", None)
-        if callable(stream):
-            yield from stream(releases, fmt, query=query)
-            return
-        summary = summarizer.summarize(releases, fmt, query=query)
-        yield summary.to_markdown()  # the whole draft at once: nothing to stream offline
-        yield summary
+        yield from summarizer.stream(releases, fmt, query=query)
 
 
 def with_context(question: str, history: Sequence[Mapping[str, Any]] | None, max_chars: int) -> str:
@@ -398,8 +393,8 @@ def with_context(question: str, history: Sequence[Mapping[str, Any]] | None, max
     from assistant.query import with_context as complete
 
     q = (question or "").strip()
-    previous = [m.get("content") for m in history or () if m.get("role") == "user"]
-    previous = [p.strip() for p in previous if isinstance(p, str) and p.strip() and p.strip() != q]
+    said = [m.get("content") for m in history or () if m.get("role") == "user"]
+    previous = [p.strip() for p in said if isinstance(p, str) and p.strip() and p.strip() != q]
     combined = complete(q, previous) if q else question
     return combined if len(combined) <= max_chars else question
 
@@ -419,7 +414,7 @@ def _is_folder_doc(path: Path) -> bool:
     return path.stem.upper() in {"README", "LICENSE", "LICENCE"} and path.suffix.lower() in {"", ".md", ".txt"}
 
 
-def _progress_bar(show: bool):  # type: ignore[no-untyped-def]
+def _progress_bar(show: bool) -> Any:
     """A release counter on stderr; tqdm hides it by itself when stderr is not a terminal."""
     if not show:
         return None

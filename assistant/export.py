@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 from assistant.errors import DependencyMissing
 
@@ -63,7 +64,7 @@ def markdown_to_docx(markdown: str) -> bytes:
     return out.getvalue()
 
 
-def _add_runs(paragraph, text: str) -> None:  # type: ignore[no-untyped-def]
+def _add_runs(paragraph: Any, text: str) -> None:
     """Plain text with **bold** spans as bold runs."""
     pos = 0
     for m in _BOLD.finditer(text):

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from assistant.answering import COVERAGE_WEIGHT, NOT_COVERED, check_question, coverage, not_covered
 from assistant.boilerplate import ATTRIBUTION, Candidate
 from assistant.checking import CheckedClaim, CheckResult, CitationChecker
-from assistant.llm import DATA_RULES, LLM, PromptSource, format_sources
+from assistant.llm import DATA_RULES, PromptSource, escape_source, format_sources
+from assistant.protocols import LLM
 from assistant.summaries import (
     MAX_BULLETS,
     NOT_SAID,
@@ -70,12 +71,13 @@ ANSWER_SYSTEM = (
 def answer_messages(question: str, sources: Sequence[PromptSource], max_sentences: int) -> list[dict[str, str]]:
     return [
         {"role": "system", "content": ANSWER_SYSTEM + f" Answer in at most {max_sentences} sentences."},
-        {"role": "user", "content": f"{format_sources(sources)}\n\nQuestion: {question}"},
+        {"role": "user", "content": f"{format_sources(sources)}\n\nQuestion: {escape_source(question)}"},
     ]
 
 
 class LLMAnswerer:
-    """The ``openai`` answer backend: retrieve, prompt with numbered passages, stream, check every sentence."""
+    """The LLM answer backend (named ``openai``; any ``LLM`` client): retrieve, prompt with numbered passages,
+    stream, check every sentence."""
 
     name = "openai"
 

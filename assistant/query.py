@@ -125,10 +125,10 @@ def find_dates(question: str, today: dt.date | None = None) -> tuple[tuple[DateR
             ranges.append(DateRange(y * 10000 + (1231 if word == "after" else 101), 99991231))
         else:
             ranges.append(DateRange(y * 10000 + 101, y * 10000 + 1231))
-    m = _LAST_PERIOD.search(question)
-    if m:
+    last = _LAST_PERIOD.search(question)
+    if last:
         today = today or dt.date.today()
-        unit = m.group(1).lower()
+        unit = last.group(1).lower()
         if unit == "year":
             ranges.append(DateRange((today.year - 1) * 10000 + 101, (today.year - 1) * 10000 + 1231))
         elif unit == "month":

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant.chunking import chunk_sentences
 from assistant.embedding import Embedder
@@ -160,7 +160,7 @@ class Retriever:
         self.sync_seconds = sync_seconds
         self.tuning = tuning or Tuning()
         # The second stage needs the keyword index (texts, term statistics); "default" is the shipped model.
-        self.reranker = default_model() if reranker == "default" else reranker
+        self.reranker: TreeModel | None = default_model() if isinstance(reranker, str) else reranker
         if keyword is None:
             self.reranker = None
         self._sources: tuple[float, list[str]] = (0.0, [])
@@ -265,7 +265,7 @@ class Retriever:
         if self.keyword is not None:  # another process may have changed the shared store
             self.keyword.follow(self.store, self.sync_seconds)
         p = self.plan(query, history)
-        part_vectors: Sequence[Sequence[float]] = ()
+        part_vectors: Any = ()  # rows of the embedder's array (or none)
         t = self.tuning
         parts = p.parts if t.part > 0 else ()
         where = (filters or Filters()).to_where()
@@ -336,16 +336,16 @@ class Retriever:
         part_rankings: list[list[str]] = []
         if parts:
             for part, part_vector, sub, kw_rows in zip(parts, part_vectors, part_wheres, part_found, strict=True):
-                rows = []
+                part_rows: list[tuple[str, float]] = []
                 if sub is not where:  # a filtered vector search costs ~4x an unfiltered one: filter here first
-                    rows = [(cid, s) for cid, s in dense_search(part_vector, t.part_pool, where)
+                    part_rows = [(cid, s) for cid, s in dense_search(part_vector, t.part_pool, where)
                             if keys[cid].source == part.sources[0]][: t.sub_depth]
-                if not rows:
-                    rows = dense_search(part_vector, t.sub_depth, sub)
-                for cid, score in rows:
+                if not part_rows:
+                    part_rows = dense_search(part_vector, t.sub_depth, sub)
+                for cid, score in part_rows:
                     dense_scores.setdefault(cid, score)
                 fused: dict[str, float] = {}
-                for ids in ([cid for cid, _ in rows], [row.chunk_id for row in kw_rows]):
+                for ids in ([cid for cid, _ in part_rows], [row.chunk_id for row in kw_rows]):
                     for rank, cid in enumerate(ids):
                         fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
                 ranking = sorted(fused, key=fused.__getitem__, reverse=True)

@@ -72,7 +72,7 @@ class Where:
         d = release.date_int
         return (
             (not self.since or d >= self.since)
-            and (not self.until or (d and d <= self.until))
+            and (not self.until or bool(d and d <= self.until))
             and (not self.sources or (release.source or "") in self.sources)
             and (not self.release_ids or release.id in self.release_ids)
         )
@@ -364,7 +364,7 @@ class ChromaStore:
         """
         return self.query_ids_many([vector], k, where)[0]
 
-    def query_ids_many(self, vectors: Sequence[Sequence[float]], k: int, where: Where | None = None
+    def query_ids_many(self, vectors: Sequence[Sequence[float]] | np.ndarray, k: int, where: Where | None = None
                        ) -> list[list[tuple[str, float]]]:
         """``query_ids`` for several vectors in one call (the clauses of a question), one list per vector."""
         if not len(vectors):

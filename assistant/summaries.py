@@ -23,12 +23,13 @@ The LLM summariser (``assistant.generative``) uses the same sentences and the sa
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from assistant.boilerplate import Candidate, body_sentences
 from assistant.errors import BadInput
+from assistant.protocols import summary_pieces
 from assistant.types import Citation, Release, Summary, SummaryPoint
 
 if TYPE_CHECKING:
@@ -191,6 +192,11 @@ class Summarizer:
             return []
         picked = mmr(cands, V, n, weights=self.weights)
         return [cands[i].text for i in _reading_order(cands, picked)]
+
+    def stream(self, releases: Sequence[Release], fmt: str = "brief", *, query: str | None = None
+               ) -> Iterator[str | Summary]:
+        """The whole draft at once, then the ``Summary``: nothing to stream offline (``assistant.protocols``)."""
+        return summary_pieces(self.summarize(releases, fmt, query=query))
 
     def summarize(self, releases: Sequence[Release], fmt: str = "brief", *, query: str | None = None) -> Summary:
         fmt = check_format(fmt)
@@ -419,21 +425,3 @@ def select_releases(store: Any, retriever: Any, *, release_ids: Sequence[str] | 
     if not (since or until or sources):
         raise BadInput("choose releases to summarise: release ids, a topic, dates or sources")
     return [r for r, _ in store.list_releases() if where.accepts(r)][:limit]
-
-
-SUMMARIZERS = ("extractive", "openai")
-
-
-def create_summarizer(name: str, *, embedder: Embedder, llm: Any = None, drop_unsupported: bool = False,
-                      support_threshold: float | None = None, max_tokens: int | None = None) -> Any:
-    """Summary backends by name: ``extractive`` (offline) or ``openai`` (any OpenAI-compatible LLM)."""
-    from assistant.errors import ConfigError
-
-    if name == "extractive":
-        return Summarizer(embedder)
-    if name == "openai":
-        from assistant.generative import LLMSummarizer
-
-        return LLMSummarizer(embedder, llm, drop_unsupported=drop_unsupported, support_threshold=support_threshold,
-                             max_tokens=max_tokens)
-    raise ConfigError(f"unknown summary backend {name!r} (known: {', '.join(SUMMARIZERS)})")

@@ -253,9 +253,3 @@ class Summary:
         if not self.citations:
             return self.plain
         return "\n".join([self.plain, "", "Sources:", *self.source_lines()])
-
-    def to_docx(self) -> bytes:
-        """The summary as a Word document with its source list (needs python-docx)."""
-        from assistant.summary_docx import summary_to_docx
-
-        return summary_to_docx(self)

@@ -12,10 +12,12 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from assistant.backends import create_llm
 from assistant.errors import ConfigError
 from assistant.llm import (
     LLMError,
@@ -23,7 +25,6 @@ from assistant.llm import (
     OpenAICompatible,
     PromptSource,
     complete,
-    create_llm,
     escape_source,
     format_sources,
 )
@@ -43,7 +44,9 @@ def sse(*pieces: str) -> bytes:
 
 
 def mock_llm(handler, **kwargs) -> OpenAICompatible:  # type: ignore[no-untyped-def]
-    return OpenAICompatible("http://llm.test/v1", "m", "sk-1", transport=httpx.MockTransport(handler), **kwargs)
+    """The openai-client backend over an httpx mock transport (no retries, so errors show at once)."""
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    return OpenAICompatible("http://llm.test/v1", "m", "sk-1", http_client=client, max_retries=0, **kwargs)
 
 
 def test_streams_content_deltas_and_sends_the_request_openai_expects() -> None:
@@ -64,10 +67,11 @@ def test_streams_content_deltas_and_sends_the_request_openai_expects() -> None:
     assert seen["body"]["temperature"] == 0.5 and seen["body"]["model"] == "m"
 
 
-def test_a_plain_json_reply_also_works() -> None:
-    reply = {"choices": [{"message": {"role": "assistant", "content": "Whole reply."}}]}
-    llm = mock_llm(lambda r: httpx.Response(200, json=reply))
-    assert complete(llm, [{"role": "user", "content": "hi"}]) == "Whole reply."
+def test_an_error_inside_the_stream_becomes_an_llm_error() -> None:
+    body = sse("The plant ").replace(b"data: [DONE]", b'data: {"error": {"message": "model crashed"}}')
+    llm = mock_llm(lambda r: httpx.Response(200, content=body, headers={"content-type": "text/event-stream"}))
+    with pytest.raises(LLMError, match="model crashed"):
+        complete(llm, [{"role": "user", "content": "hi"}])
 
 
 @pytest.mark.parametrize(("status", "hint"), [(401, "ASSISTANT_LLM_API_KEY"), (404, "ASSISTANT_LLM_MODEL"),
@@ -235,3 +239,104 @@ def test_openai_summaries_are_checked_and_keep_their_format(llm_assistant) -> No
         assert p.verified or "(unverified)" in summary.text
     social = llm_assistant.summarize(release_ids=[SEED_ID], fmt="social", backend="openai")
     assert len(social.plain) <= 280
+
+
+# ---- any llama-index LLM ------------------------------------------------------------------------
+def test_llama_index_llms_stream_through_our_protocol() -> None:
+    """llama-index's own MockLLM (it echoes the prompt) behind LlamaIndexLLM, by object and by dotted path."""
+    pytest.importorskip("llama_index.core")
+    from llama_index.core.llms import MockLLM
+
+    from assistant.backends import as_llm
+    from assistant.llm import LlamaIndexLLM
+
+    wrapped = as_llm(MockLLM())
+    assert isinstance(wrapped, LlamaIndexLLM) and wrapped.model
+    assert "the release says" in complete(wrapped, [{"role": "user", "content": "the release says"}])
+    by_path = create_llm("llama_index.core.llms.MockLLM", max_tokens=3)
+    assert len(list(by_path.stream([{"role": "user", "content": "hi"}]))) == 3
+
+    class Broken(MockLLM):
+        def stream_chat(self, messages, **kwargs):  # type: ignore[no-untyped-def]
+            raise RuntimeError("quota exceeded")
+
+    with pytest.raises(LLMError, match="Broken.*quota exceeded"):
+        complete(as_llm(Broken()), [{"role": "user", "content": "hi"}])
+    with pytest.raises(ConfigError, match="not a llama-index LLM"):
+        LlamaIndexLLM(object())
+    with pytest.raises(ConfigError, match="cannot load backend"):
+        create_llm("no_such_package.Model")
+
+
+@pytest.mark.llm
+@needs_llama
+def test_a_llama_index_openai_like_llm_answers_and_summarises_checked(corpus_index, llm_url: str) -> None:  # type: ignore[no-untyped-def]
+    """``Assistant(llm=OpenAILike(...))`` pointed at the real server: streamed, then held to the same check."""
+    pytest.importorskip("llama_index.llms.openai_like")
+    from llama_index.llms.openai_like import OpenAILike
+
+    from assistant.core import Assistant
+
+    from .llm_server import API_KEY, MODEL_ALIAS
+
+    llm = OpenAILike(model=MODEL_ALIAS, api_base=llm_url, api_key=API_KEY, is_chat_model=True, max_tokens=40,
+                     temperature=0.0, context_window=4096)
+    a = Assistant(corpus_index.settings, llm=llm)
+    for part in ("embedder", "store", "keyword", "retriever"):
+        a.__dict__[part] = getattr(corpus_index, part)
+    *tokens, answer = list(a.ask_stream(SEED_QUESTION))
+    assert isinstance(answer, Answer) and answer.backend == "openai" and answer.details["model"] == MODEL_ALIAS
+    assert tokens and "".join(tokens) == answer.details["llm_text"]
+    numbers = {c.number for c in answer.citations}
+    assert all(set(s.citations) <= numbers for s in answer.sentences)
+    for c in answer.citations:
+        assert a.release(c.release_id).text[c.start:c.end] == c.quote
+    assert a.ask(SEED_QUESTION, backend="extractive").backend == "extractive"  # the offline path stays a choice
+
+    *pieces, summary = list(a.summarize_stream(release_ids=[SEED_ID], fmt="bullets"))
+    assert isinstance(summary, Summary) and summary.backend == "openai" and pieces
+    assert all(p.verified or "(unverified)" in summary.text for p in summary.points)
+
+    bad = Assistant(corpus_index.settings, llm=OpenAILike(model=MODEL_ALIAS, api_base=llm_url, api_key="wrong",
+                                                          is_chat_model=True, max_tokens=4, max_retries=0))
+    for part in ("embedder", "store", "keyword", "retriever"):
+        bad.__dict__[part] = getattr(corpus_index, part)
+    with pytest.raises(LLMError, match="OpenAILike"):
+        bad.ask(SEED_QUESTION)
+
+
+def test_any_llama_index_llm_is_held_to_the_citation_check_streaming_included(corpus_index) -> None:  # type: ignore[no-untyped-def]
+    """A scripted llama-index ``CustomLLM`` (fixed reply, streamed in pieces) answers over the real index: the
+    supported sentence is verified, the invented one is flagged, the unknown [7] is dropped, in ``ask_stream`` too."""
+    pytest.importorskip("llama_index.core")
+    from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
+
+    from assistant.core import Assistant
+
+    reply = ("China Unicom and Shandong Heavy Industry held a strategic cooperation signing ceremony in Jinan on "
+             "July 30, 2022. [1] The agreement is worth $9 billion and creates 40,000 jobs. [1][7]")
+
+    class Scripted(CustomLLM):
+        @property
+        def metadata(self) -> LLMMetadata:
+            return LLMMetadata(model_name="scripted")
+
+        def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+            return CompletionResponse(text=reply)
+
+        def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> Iterator[CompletionResponse]:
+            words = reply.split(" ")
+            for i, w in enumerate(words):
+                yield CompletionResponse(text=" ".join(words[: i + 1]), delta=w if i == 0 else " " + w)
+
+    a = Assistant(corpus_index.settings, llm=Scripted())
+    for part in ("embedder", "store", "keyword", "retriever"):
+        a.__dict__[part] = getattr(corpus_index, part)
+    *tokens, answer = list(a.ask_stream(SEED_QUESTION))
+    assert "".join(tokens) == reply and len(tokens) > 10
+    assert isinstance(answer, Answer) and answer.backend == "openai" and answer.details["model"] == "scripted"
+    assert [s.verified for s in answer.sentences] == [True, False] and answer.details["unknown_citations"] == [7]
+    assert "[7]" not in answer.text and "(unverified)" in answer.text
+    c = answer.citations[0]
+    assert c.release_id == SEED_ID and a.release(SEED_ID).text[c.start:c.end] == c.quote
+    assert a.ask(SEED_QUESTION).text == answer.text  # the same check without streaming

@@ -14,6 +14,7 @@ from assistant.boilerplate import body_sentences, dateline_end, is_clutter
 from assistant.cli import cli
 from assistant.errors import BadInput, NotFound
 from assistant.summaries import FORMATS, SOCIAL_LIMIT, Summarizer
+from assistant.summary_docx import summary_to_docx
 from assistant.types import Release
 
 from .conftest import CORPUS, SEED
@@ -183,7 +184,7 @@ def test_docx_has_the_points_and_a_source_list(releases: list[Release], summariz
     release = next(r for r in releases if "pinecrest" in r.id)
     for fmt in FORMATS:
         summary = summarizer.summarize([release], fmt)
-        document = docx.Document(io.BytesIO(summary.to_docx()))
+        document = docx.Document(io.BytesIO(summary_to_docx(summary)))
         text = "\n".join(p.text for p in document.paragraphs)
         assert "Sources" in text and release.title in text and "[1]" in text
         assert summary.points[-1].text[:40] in text
