@@ -75,9 +75,18 @@ class Assistant:
                                max_sentences=s.answer_sentences, max_question_chars=s.max_question_chars, **extra)
 
     # ---- questions ------------------------------------------------------------------------
-    def ask(self, question: str, *, filters: Any = None, backend: str | None = None) -> Answer:
-        """A short answer in which every sentence cites a release, or a plain 'not covered'."""
-        return self.answerer(backend).answer(question, filters)
+    def ask(self, question: str, *, filters: Any = None, backend: str | None = None,
+            history: Sequence[Mapping[str, Any]] | None = None) -> Answer:
+        """A short answer in which every sentence cites a release, or a plain 'not covered'.
+
+        ``history`` holds the earlier turns (chat messages, oldest first): a follow-up ("who signed it?") is
+        read against the previous question and answer. A backend that cannot take it gets the question
+        completed with the previous one instead.
+        """
+        answerer = self.answerer(backend)
+        if history and _takes_history(answerer):
+            return answerer.answer(question, filters, history=list(history))
+        return answerer.answer(self.follow_up(question, history) if history else question, filters)
 
     def search(self, query: str, *, k: int | None = None, filters: Any = None) -> list[Hit]:
         from assistant.answering import check_question
@@ -251,12 +260,11 @@ class Assistant:
         its ``[n]``, so the pieces join to exactly ``Answer.text``.
         """
         answerer = self.answerer(backend)
-        q = self.follow_up(question, history)
         stream = getattr(answerer, "stream", None)
         if callable(stream):
-            yield from stream(q, filters)
+            yield from stream(self.follow_up(question, history), filters)
             return
-        answer = answerer.answer(q, filters)
+        answer = self.ask(question, filters=filters, backend=backend, history=history)
         pieces = [s.text + "".join(f" [{n}]" for n in s.citations) for s in answer.sentences]
         if " ".join(pieces) != answer.text:
             pieces = [answer.text]
@@ -378,6 +386,12 @@ def with_context(question: str, history: Sequence[Mapping[str, Any]] | None, max
     previous = [p.strip() for p in previous if isinstance(p, str) and p.strip() and p.strip() != q]
     combined = complete(q, previous) if q else question
     return combined if len(combined) <= max_chars else question
+
+
+def _takes_history(answerer: Any) -> bool:
+    import inspect
+
+    return "history" in inspect.signature(answerer.answer).parameters
 
 
 def _is_folder_doc(path: Path) -> bool:

@@ -121,7 +121,7 @@ def chat_router(assistant: Assistant, read: list[Any], auth_errors: tuple[int, .
         backend = backend_for(body.model)
         meta = {"id": f"chatcmpl-{uuid.uuid4().hex}", "created": int(time.time()), "model": body.model}
         if not wants_stream(request, body.stream):
-            answer = assistant.ask(assistant.follow_up(question, history), filters=filters, backend=backend)
+            answer = assistant.ask(question, filters=filters, backend=backend, history=history)
             content = answer.to_markdown()
             n_in, n_out = len(question.split()), len(content.split())
             return {**meta, "object": "chat.completion",

@@ -110,7 +110,7 @@ def run_corpus(data_dir: Path) -> list[dict[str, Any]]:
                      "right_source": any(c.startswith(tuple(q.get("releases", []))) for c in cited) if q.get(
                          "releases") else False,
                      "forbidden_hit": contains_any(answer.text, q["forbidden"]) if q.get("forbidden") else None,
-                     "cited": cited, "seconds": took})
+                     "cited": cited, "seconds": took, "details": answer.details})
     return rows
 
 
@@ -128,7 +128,8 @@ def run_newsrooms(data_dir: Path) -> list[dict[str, Any]]:
         cited = [paths.get(c.release_id, c.release_id) for c in answer.citations]
         preds.append({"id": q["id"], "answer_text": answer.text, "cited_files": cited, "declined": not answer.covered})
         rows.append({"id": q["id"], "question": q["question"], "unanswerable": bool(q.get("expected_decline")),
-                     "declined": not answer.covered, "answer": answer.text, "cited": cited, "seconds": took})
+                     "declined": not answer.covered, "answer": answer.text, "cited": cited, "seconds": took,
+                     "details": answer.details})
     with tempfile.TemporaryDirectory() as tmp:
         pred_file, out_file = Path(tmp) / "pred.json", Path(tmp) / "out.json"
         pred_file.write_text(json.dumps(preds))
@@ -164,7 +165,7 @@ def run_multihop(data_dir: Path, limit: int, seed: int) -> list[dict[str, Any]]:
         rows.append({"id": q["query"][:60], "question": q["query"], "unanswerable": null,
                      "declined": not answer.covered, "answer": answer.text, "cited": cited,
                      "correct": answer.covered and not null and contains_any(answer.text, [q["answer"]]),
-                     "right_source": bool(urls & set(cited)), "seconds": took})
+                     "right_source": bool(urls & set(cited)), "seconds": took, "details": answer.details})
     return rows
 
 
