@@ -40,6 +40,11 @@ _Q_PLACE = re.compile(r"^\s*(?:and\s+)?where\b|\b(?:which|what)\s+(?:city|countr
                       r"region|site)\b|\bin which (?:city|country|state)\b", re.I)
 _PRESENT = re.compile(r"^\s*(?:and\s+)?(?:who|what|which)\s+(?:is|are)\b|\b(?:current(?:ly)?|now|today|"
                       r"at present|presently)\b", re.I)
+_MONEY_WORDS = re.compile(r"\b(?:cost|costs|pay|paid|pays|revenues?|income|profits?|loss(?:es)?|worth|prices?|"
+                          r"fund(?:ing|s)?|spend(?:ing)?|spent|invest(?:ment|ed)?|raised?|sales|earnings|budget|"
+                          r"money|dollars|fines?|penalt(?:y|ies)|capital|debt|borrow(?:ed|ing)?|valued?|ebitda|"
+                          r"dividends?|turnover|proceeds|award(?:ed)?\s+amount)\b", re.I)
+_PERCENT_WORDS = re.compile(r"\b(?:percent(?:age)?|per cent|share|growth|proportion|how much more)\b", re.I)
 _QUARTER = re.compile(r"\b(first|second|third|fourth|1st|2nd|3rd|4th)[- ]quarter\b|\bq([1-4])\b", re.I)
 _QUARTER_NO = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
 
@@ -57,7 +62,7 @@ _DATE = re.compile(rf"\b{_MON}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b|\b
                    r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _NAME_WORD = r"[A-Z][a-z'’-]+|[A-Z]\.|Mc[A-Z][a-z]+"
-_PERSON = re.compile(rf"\b(?:{_NAME_WORD})(?:\s+(?:{_NAME_WORD})){{1,3}}\b")
+_PERSON = re.compile(rf"\b(?:(?:Mr|Ms|Mrs|Dr)\.?\s+[A-Z][a-z'’-]+|(?:{_NAME_WORD})(?:\s+(?:{_NAME_WORD})){{1,3}})\b")
 _ORG_SUFFIX = re.compile(r"\b(?:Inc|Corp|Corporation|Co|Company|Ltd|LLC|plc|Group|Holdings|Partners|Systems|"
                          r"Networks|Bank|Fund|Foundation|University|College|Agency|Department|Ministry|Council|"
                          r"Commission|Association|Institute|Technologies|Energy|Pharmaceuticals|Labs?)\b\.?")
@@ -115,6 +120,7 @@ class Need:
     present: bool  # "who is", "current": the newest release that says so wins
     names: tuple[str, ...]  # the names as written, so that an answer names something new
     figures: tuple[str, ...] = ()  # numbers that name something ("Wi-Fi 6"): the answer must carry them
+    unit: str = ""  # for amounts: "money", "percent" or "" (any figure)
 
 
 def analyse(question: str, context: str = "") -> Need:
@@ -151,13 +157,23 @@ def analyse(question: str, context: str = "") -> Need:
     metric = roles + [t for t in content(q) if t not in subject_set and t not in _QUESTION_ONLY
                       and t not in period_words and "quarter" not in t and not t.isdigit()
                       and t.upper() not in _ROLE_ACRONYMS]
-    return Need(kind, tuple(dict.fromkeys(metric)), tuple(dict.fromkeys(subject)), tuple(years), quarter,
-                bool(_PRESENT.search(q)) and not years, tuple(dict.fromkeys(names)), tuple(dict.fromkeys(figures)))
-
-
-def values(text: str, kind: str) -> list[tuple[int, int]]:
-    """Spans of ``text`` holding a value of ``kind``, in order."""
+    unit = ""
     if kind == "amount":
+        unit = "percent" if _PERCENT_WORDS.search(q) else "money" if _MONEY_WORDS.search(q) else ""
+    return Need(kind, tuple(dict.fromkeys(metric)), tuple(dict.fromkeys(subject)), tuple(years), quarter,
+                bool(_PRESENT.search(q)) and not years, tuple(dict.fromkeys(names)), tuple(dict.fromkeys(figures)),
+                unit)
+
+
+def values(text: str, kind: str, unit: str = "", common: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
+    """Spans of ``text`` holding a value of ``kind``, in order.
+
+    ``common`` holds the words its release also writes in lower case: a capitalised run made of such words
+    ("Grid Innovation Award") is a title, not a person's name; a name ("Dana Whitfield") never appears in lower case.
+    """
+    if kind == "amount" and unit:
+        spans = [m.span() for m in (_MONEY if unit == "money" else _PERCENT).finditer(text)]
+    elif kind == "amount":
         spans = [m.span() for p in (_MONEY, _PERCENT) for m in p.finditer(text)]
         if not spans:
             spans = [m.span() for m in _COUNT.finditer(text) if not _YEAR.fullmatch(m.group(0))
@@ -166,7 +182,9 @@ def values(text: str, kind: str) -> list[tuple[int, int]]:
         spans = [m.span() for m in _DATE.finditer(text)]
     elif kind == "person":
         spans = [m.span() for m in _PERSON.finditer(text) if not _NOT_NAME.match(m.group(0).split()[0])
-                 and not _ORG_SUFFIX.search(m.group(0)) and not _DATE.search(m.group(0))]
+                 and not _ORG_SUFFIX.search(m.group(0)) and not _DATE.search(m.group(0))
+                 and not any(w.lower().strip(".") in common for w in m.group(0).split()[
+                     1 if re.match(r"(?:Mr|Ms|Mrs|Dr)\b", m.group(0)) else 0:])]
     elif kind == "organisation":
         spans = [m.span() for m in _PERSON.finditer(text) if _ORG_SUFFIX.search(m.group(0))]
         spans += [m.span() for m in _ACRONYM.finditer(text)]
@@ -186,13 +204,18 @@ FEATURES = ("cosine", "lexical", "rank", "lede", "typed", "typed_new", "typed_ne
             "quarter_match", "role", "quote", "words", "open")
 
 
+def common_words(text: str) -> frozenset[str]:
+    """The words a text writes in lower case somewhere (see ``values``)."""
+    return frozenset(w for w in re.findall(r"\b[a-z][a-z'’-]+\b", text))
+
+
 def features(need: Need, text: str, title: str, date: str | None, *, cosine: float, lexical: float, rank: int,
-             index: int) -> list[float]:
+             index: int, common: frozenset[str] = frozenset()) -> list[float]:
     """The reader's measures of one sentence; the same names and order as ``FEATURES``."""
     words = content(text)
     wset = set(words)
     tset = set(content(title))
-    spans = values(text, need.kind) if need.kind != "open" else []
+    spans = values(text, need.kind, need.unit, common) if need.kind != "open" else []
     lowered_names = [n.lower() for n in need.names]
     new = [s for s in spans if not any(text[s[0]:s[1]].lower() in n or n in text[s[0]:s[1]].lower()
                                        for n in lowered_names)]
@@ -210,16 +233,20 @@ def features(need: Need, text: str, title: str, date: str | None, *, cosine: flo
     years_title = {int(y) for y in _YEAR.findall(title)}
     asked = set(need.years)
     release_year = int(date[:4]) if date and date[:4].isdigit() else 0
+    mentioned = years_here | years_title
+    # the period asked is missed when the sentence and title name only other years, or, naming none, the release
+    # came out neither in it nor just after it (results for a year are published early the next)
+    missed = bool(asked) and (not (asked & mentioned) if mentioned else
+                              bool(release_year) and not ({release_year, release_year - 1} & asked))
     quarter = 0.0
     if need.quarter:
-        q_words = [k for k, v in _QUARTER_NO.items() if v == need.quarter]
-        quarter = float(any(re.search(rf"\b{w}[- ]quarter\b", f"{text} {title}", re.I) for w in q_words))
+        words = "|".join(k for k, v in _QUARTER_NO.items() if v == need.quarter)
+        quarter = float(bool(re.search(rf"\b(?:{words})[- ]quarter\b|\bq{need.quarter}\b", f"{text} {title}", re.I)))
     return [
         cosine, lexical, 1.0 / (1 + rank), 1.0 if index == 0 else 0.0,
         float(bool(spans)), float(bool(new)), near, metric, subject, subject_title,
         float(bool(asked)), float(bool(asked & years_here)), float(bool(asked & years_title)),
-        float(bool(asked) and release_year in asked),
-        float(bool(asked) and bool(years_here | years_title) and not (asked & (years_here | years_title))),
+        float(bool(asked) and release_year in asked), float(missed),
         quarter, float(bool(_ROLE.search(text))), float(bool(re.search(r"[\"“”]", text))),
         math.log(1 + len(text.split())) / 4, float(need.kind == "open"),
     ]
@@ -255,13 +282,13 @@ def default_model() -> ReaderModel:
     return ReaderModel.load()
 
 
-def answer_span(need: Need, text: str) -> tuple[int, int] | None:
+def answer_span(need: Need, text: str, common: frozenset[str] = frozenset()) -> tuple[int, int] | None:
     """Where in ``text`` the value asked for is: the value of the expected kind nearest the metric words that
     the question does not already name; None for open questions or when there is none."""
     if need.kind == "open":
         return None
     lowered_names = [n.lower() for n in need.names]
-    spans = [s for s in values(text, need.kind)
+    spans = [s for s in values(text, need.kind, need.unit, common)
              if not any(text[s[0]:s[1]].lower() in n or n in text[s[0]:s[1]].lower() for n in lowered_names)]
     if not spans:
         return None

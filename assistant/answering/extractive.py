@@ -33,8 +33,18 @@ from assistant.boilerplate import body_sentences
 from assistant.chunking import sentence_spans
 from assistant.corrections import Supersession, supersessions
 from assistant.embedding import Embedder
-from assistant.query import is_follow_up
-from assistant.reader import FEATURES, Need, ReaderModel, analyse, answer_span, content, default_model, features
+from assistant.query import is_follow_up, without_dates
+from assistant.reader import (
+    FEATURES,
+    Need,
+    ReaderModel,
+    analyse,
+    answer_span,
+    common_words,
+    content,
+    default_model,
+    features,
+)
 from assistant.retrieval import Filters, Retriever
 from assistant.store import ChromaStore
 from assistant.types import Answer, Hit, Release
@@ -79,16 +89,22 @@ class Reading:
 
 
 def previous_turn(history: Sequence[Turn]) -> tuple[str, str]:
-    """The last user question and the answer to it, from chat messages (or bare earlier questions)."""
+    """The last user question, completed with the one it followed up on, and the answer to it, from chat
+    messages (or bare earlier questions): after "When did A sign with B?" and "and where?", "who signed it?"
+    still refers to A and B."""
     question = answer = ""
     for turn in history or ():
-        if isinstance(turn, str):
-            question, answer = turn, ""
-        elif turn.get("role") == "user" and isinstance(turn.get("content"), str):
-            question, answer = turn["content"], ""
-        elif turn.get("role") == "assistant" and isinstance(turn.get("content"), str):
-            answer = turn["content"]
-    return question.strip(), answer.strip()
+        text = turn if isinstance(turn, str) else turn.get("content")
+        role = "user" if isinstance(turn, str) else turn.get("role")
+        if not isinstance(text, str) or not text.strip():
+            continue
+        if role == "user":
+            base = question.split(" \n ")[-1] if question else ""
+            question = f"{text.strip()} \n {base}" if base and is_follow_up(text) else text.strip()
+            answer = ""
+        elif role == "assistant":
+            answer = text.strip()
+    return question.replace(" \n ", " ").strip(), answer
 
 
 class ExtractiveAnswerer:
@@ -120,6 +136,12 @@ class ExtractiveAnswerer:
         search = f"{q} {prev_q}" if follow else q  # "it" is found through the question it refers to
         found = self.retriever.retrieve(search, self.top_k, filters)
         hits = found.hits
+        if found.plan.dates and not follow:
+            # "net income in 2024" is reported in 2025: search once more with the year as a plain word, so that
+            # releases published after the period asked are read too
+            again = self.retriever.retrieve(f"{without_dates(q)} {' '.join(_years(q))}", self.top_k, filters).hits
+            have = {h.chunk.id for h in hits}
+            hits = hits[: READ_PASSAGES - 3] + [h for h in again if h.chunk.id not in have][:3] + hits[READ_PASSAGES - 3:]
         relevance = max((h.dense_score or 0.0) for h in hits) if hits else 0.0
         cover = coverage(search, hits[:5], found.plan.sources)
         passed = relevance + COVERAGE_WEIGHT * cover >= self.min_relevance + COVERAGE_WEIGHT
@@ -133,7 +155,7 @@ class ExtractiveAnswerer:
         for s in corrected:
             releases.setdefault(s.new.id, s.new)
         candidates = self._candidates(hits, releases, corrected)
-        scored = self._score(q if not follow else f"{q} {prev_q}", need, found.vector, candidates)
+        scored = self._score(q if not follow else f"{q} {prev_q}", need, found.vector, candidates, releases)
         return Reading(q, need, scored, relevance, cover, True, releases, corrected)
 
     def _superseded(self) -> dict[str, Supersession]:
@@ -180,7 +202,8 @@ class ExtractiveAnswerer:
                 add(release, c.start + s, c.start + e, rank, vectors.get(c.text[s:e].strip()))
         return out
 
-    def _score(self, question: str, need: Need, qvec: object, candidates: list[_Candidate]) -> list[_Candidate]:
+    def _score(self, question: str, need: Need, qvec: object, candidates: list[_Candidate],
+               releases: dict[str, Release]) -> list[_Candidate]:
         """The reader's probability for each sentence, best first.
 
         Embedding every sentence of the passages costs more than the whole retrieval, so words, rank and the
@@ -197,10 +220,15 @@ class ExtractiveAnswerer:
         n = len(candidates)
         idf = {t: math.log(1 + n / (1 + df.get(t, 0))) for t in q_terms}
         total = sum(idf.values()) or 1.0
+        titles = {c.title: set(tokens(c.title)) for c in candidates}
         for c, d in zip(candidates, docs, strict=True):
-            c.lexical = sum(w for t, w in idf.items() if t in d) / total
-            c.x = features(need, c.text, c.title, c.date, cosine=0.0, lexical=c.lexical, rank=c.rank, index=c.index)
-            c.score = 0.35 * c.lexical + 0.1 / (1 + c.rank) + 0.12 * c.x[FEATURES.index("typed_new")]
+            # the title counts for every sentence under it ("Full-Year 2023 Results" dates "Revenue rose …")
+            words = d | titles[c.title]
+            c.lexical = sum(w for t, w in idf.items() if t in words) / total
+            c.x = features(need, c.text, c.title, c.date, cosine=0.0, lexical=c.lexical, rank=c.rank, index=c.index,
+                           common=_common(releases[c.release_id]))
+            c.score = (0.35 * c.lexical + 0.1 / (1 + c.rank) + 0.12 * c.x[FEATURES.index("typed_new")]
+                       + 0.15 * c.x[FEATURES.index("metric")])
         kept = sorted(candidates, key=lambda c: c.score, reverse=True)[:EMBEDDED_SENTENCES]
         todo = [c for c in kept if c.vector is None]
         qv = np.asarray(qvec)
@@ -231,7 +259,7 @@ class ExtractiveAnswerer:
             partial.details.update(details, partial=True)
             return partial
         chosen = [lead, *self._supporting(r, lead)]
-        span = answer_span(r.need, " ".join(lead.text.split()))
+        span = answer_span(r.need, " ".join(lead.text.split()), _common(r.releases[lead.release_id]))
         prefix = f"As of {_long_date(lead.date)}:" if r.need.present and lead.date else ""
         notes = [(_correction_sentence(s), [_lede(s.old), _lede(s.new)]) for s in r.corrected
                  if any(c.release_id == s.new.id for c in chosen)]
@@ -254,12 +282,16 @@ class ExtractiveAnswerer:
             # most of the names (a question may also name the publisher or the occasion), every figure
             if sum(t in words for t in r.need.subject) < SUBJECT_SHARE * len(r.need.subject):
                 out.append("subject")
+            if r.need.metric and sum(t in words for t in r.need.metric) < 0.5 * len(r.need.metric):
+                out.append("metric")  # "stock price" asked, and the release never speaks of one
         if r.need.figures and not all(re.search(rf"(?<![\d.,]){re.escape(f)}(?![\d,])", f"{c.text} {c.title}")
                                       for f in r.need.figures):
             out.append("subject")
+        if "subject" not in out and r.need.subject and c.x[FEATURES.index("subject_title")] < 0.5:
+            out.append("subject_sentence")  # the release names the subject, this sentence and its title hardly
         if r.need.kind != "open" and not c.x[FEATURES.index("typed_new")]:
             out.append("kind")
-        if c.x[FEATURES.index("period_other")] and not c.x[FEATURES.index("period_release")]:
+        if c.x[FEATURES.index("period_other")] or (r.need.quarter and not c.x[FEATURES.index("quarter_match")]):
             out.append("period")
         return out
 
@@ -285,8 +317,18 @@ class ExtractiveAnswerer:
 
 
 @lru_cache(maxsize=256)
+def _common(release: Release) -> frozenset[str]:
+    return common_words(release.text)
+
+
+@lru_cache(maxsize=256)
 def _release_words(release: Release) -> frozenset[str]:
-    return frozenset(content(f"{release.title} {release.text}"))
+    # the issuer's name counts: "the White House weekly address" is rarely repeated in the address itself
+    return frozenset(content(f"{release.source or ''} {release.title} {release.text}"))
+
+
+def _years(text: str) -> list[str]:
+    return re.findall(r"\b(?:19|20)\d{2}\b", text)
 
 
 def _overlap(a: str, b: str) -> float:
