@@ -90,6 +90,8 @@ _QUESTION_ONLY = frozenset("""how much many large big far long high low when whe
 def stem(word: str) -> str:
     """A light stem so 'signed' meets 'sign' and 'revenues' meets 'revenue' (a full stemmer adds little here)."""
     w = word.lower().replace("’", "'").removesuffix("'s")
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
     for suffix in ("ing", "ed", "es", "s"):
         if len(w) > len(suffix) + 3 and w.endswith(suffix) and not w.endswith("ss"):
             return w[: -len(suffix)]
@@ -121,6 +123,7 @@ class Need:
     names: tuple[str, ...]  # the names as written, so that an answer names something new
     figures: tuple[str, ...] = ()  # numbers that name something ("Wi-Fi 6"): the answer must carry them
     unit: str = ""  # for amounts: "money", "percent" or "" (any figure)
+    roles: tuple[str, ...] = ()  # a role's acronym spelt out ("CEO": chief, executive), part of ``metric``
 
 
 def analyse(question: str, context: str = "") -> Need:
@@ -162,7 +165,7 @@ def analyse(question: str, context: str = "") -> Need:
         unit = "percent" if _PERCENT_WORDS.search(q) else "money" if _MONEY_WORDS.search(q) else ""
     return Need(kind, tuple(dict.fromkeys(metric)), tuple(dict.fromkeys(subject)), tuple(years), quarter,
                 bool(_PRESENT.search(q)) and not years, tuple(dict.fromkeys(names)), tuple(dict.fromkeys(figures)),
-                unit)
+                unit, tuple(roles))
 
 
 def values(text: str, kind: str, unit: str = "", common: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
@@ -201,7 +204,7 @@ def _inside(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
 
 FEATURES = ("cosine", "lexical", "rank", "lede", "typed", "typed_new", "typed_near_metric", "metric", "subject",
             "subject_title", "period_asked", "period_sentence", "period_title", "period_release", "period_other",
-            "quarter_match", "role", "quote", "words", "open")
+            "quarter_match", "role", "quote", "words", "open", "metric_title", "lede_title")
 
 
 def common_words(text: str) -> frozenset[str]:
@@ -227,6 +230,8 @@ def features(need: Need, text: str, title: str, date: str | None, *, cosine: flo
             gap = min(abs(s[0] - p) for s in new for p in positions)
             near = 1.0 / (1.0 + gap / 40.0)
     metric = sum(t in wset for t in need.metric) / len(need.metric) if need.metric else 1.0
+    # what the release is about: "What did X announce about batteries?" is answered by the battery release's lede
+    metric_title = sum(t in tset for t in need.metric) / len(need.metric) if need.metric else 0.0
     subject = sum(t in wset for t in need.subject) / len(need.subject) if need.subject else 1.0
     subject_title = sum(t in wset or t in tset for t in need.subject) / len(need.subject) if need.subject else 1.0
     years_here = {int(y) for y in _YEAR.findall(text)}
@@ -249,6 +254,7 @@ def features(need: Need, text: str, title: str, date: str | None, *, cosine: flo
         float(bool(asked) and release_year in asked), float(missed),
         quarter, float(bool(_ROLE.search(text))), float(bool(re.search(r"[\"“”]", text))),
         math.log(1 + len(text.split())) / 4, float(need.kind == "open"),
+        metric_title, metric_title * (index == 0),
     ]
 
 
@@ -269,6 +275,11 @@ class ReaderModel:
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     @classmethod
+    def neutral(cls) -> ReaderModel:
+        """Every sentence equally likely: for collecting features before a model exists."""
+        return cls({}, 0.0, [0.0] * len(FEATURES), [1.0] * len(FEATURES), 0.0)
+
+    @classmethod
     def load(cls, path: Path = MODEL_PATH) -> ReaderModel:
         data = json.loads(path.read_text(encoding="utf-8"))
         if list(data["features"]) != list(FEATURES):
@@ -280,6 +291,13 @@ class ReaderModel:
 @lru_cache(maxsize=1)
 def default_model() -> ReaderModel:
     return ReaderModel.load()
+
+
+def topic_share(topic: str, release_text: str) -> float:
+    """Share of a topic's content words ("quantum computing partnership") that a release uses: hybrid retrieval
+    ranks releases for a summary, and this keeps one that merely sounds alike from being summarised."""
+    words = set(content(topic))
+    return sum(t in set(content(release_text)) for t in words) / len(words) if words else 1.0
 
 
 def answer_span(need: Need, text: str, common: frozenset[str] = frozenset()) -> tuple[int, int] | None:

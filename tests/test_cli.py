@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from assistant.cli import cli
@@ -61,3 +62,21 @@ def test_user_errors_exit_1_with_a_message(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "Error: the question is empty" in result.output
     result = CliRunner().invoke(cli, ["ingest", str(tmp_path / "missing"), "--data-dir", str(tmp_path / "idx")])
     assert result.exit_code == 1 and "no such file or folder" in result.output
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["What was Northwind Grid's third-quarter 2022 revenue?"], "**$548 million**"),
+    (["Who was CEO of Northwind Grid in 2023?"], "Dana Whitfield"),
+    (["who signed it?", "--previous",
+      "When did China Unicom and Shandong Heavy Industry sign their strategic cooperation agreement?"], "Tang Yongbo"),
+])
+def test_ask_reads_the_answer_over_the_cli(corpus_index, args: list[str], expected: str) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(cli, ["ask", *args, "--data-dir", str(corpus_index.settings.data_dir)])
+    assert result.exit_code == 0, result.output
+    assert expected in result.output.split("Sources:")[0]
+
+
+def test_ask_declines_over_the_cli(corpus_index) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(cli, ["ask", "What did Northwind Grid say about its merger with Tesla?", "--json",
+                                      "--data-dir", str(corpus_index.settings.data_dir)])
+    assert result.exit_code == 0 and json.loads(result.stdout)["covered"] is False

@@ -55,6 +55,9 @@ if TYPE_CHECKING:
 EMBEDDED_SENTENCES = 16  # candidate sentences compared by meaning for each answer; their vectors are stored at ingest
 READ_PASSAGES = 8  # passages whose sentences the reader weighs
 SUBJECT_SHARE = 0.75  # of the question's names that the answer's release must contain
+# A longer question describes its answer by several facts, often from several releases ("Which company, reported
+# by A for X and by B for Y, ..."): no one sentence meets all it names, so only retrieval's gate decides there.
+LONG_QUESTION = 30  # words
 SUPPORTING = 2  # sentences after the direct answer, at most
 PARTIAL = "The releases mention this, but they do not state what was asked. What they do say:"
 Turn = Mapping[str, Any] | str
@@ -86,6 +89,7 @@ class Reading:
     passed: bool  # retrieval found passages close enough to read
     releases: dict[str, Release]
     corrected: list[Supersession]  # superseded releases among the hits, with their corrections
+    single: bool = True  # asks one fact: the checks of ``unmet`` apply
 
 
 def previous_turn(history: Sequence[Turn]) -> tuple[str, str]:
@@ -139,16 +143,17 @@ class ExtractiveAnswerer:
         if found.plan.dates and not follow:
             # "net income in 2024" is reported in 2025: search once more with the year as a plain word, so that
             # releases published after the period asked are read too
-            again = self.retriever.retrieve(f"{without_dates(q)} {' '.join(_years(q))}", self.top_k, filters).hits
+            plain = f"{without_dates(q)} {' '.join(_years(q))}"
+            again = self.retriever.retrieve(plain, self.top_k, filters).hits
             have = {h.chunk.id for h in hits}
-            hits = hits[: READ_PASSAGES - 3] + [h for h in again if h.chunk.id not in have][:3] + hits[READ_PASSAGES - 3:]
+            hits = hits[: READ_PASSAGES - 2] + [h for h in again if h.chunk.id not in have][:READ_PASSAGES - 2]
         relevance = max((h.dense_score or 0.0) for h in hits) if hits else 0.0
         cover = coverage(search, hits[:5], found.plan.sources)
         passed = relevance + COVERAGE_WEIGHT * cover >= self.min_relevance + COVERAGE_WEIGHT
         need = analyse(q, f"{prev_q} {prev_a}" if follow else "")
         if not passed or not hits:
             return Reading(q, need, [], relevance, cover, False, {}, [])
-        hits = hits[:READ_PASSAGES]
+        hits = hits[: 2 * READ_PASSAGES - 4 if found.plan.dates else READ_PASSAGES]
         versions = self._superseded()
         releases = self.store.get_releases([h.chunk.release_id for h in hits])
         corrected = [versions[i] for i in releases if i in versions]
@@ -156,7 +161,8 @@ class ExtractiveAnswerer:
             releases.setdefault(s.new.id, s.new)
         candidates = self._candidates(hits, releases, corrected)
         scored = self._score(q if not follow else f"{q} {prev_q}", need, found.vector, candidates, releases)
-        return Reading(q, need, scored, relevance, cover, True, releases, corrected)
+        single = len(q.split()) <= LONG_QUESTION and not found.plan.parts
+        return Reading(q, need, scored, relevance, cover, True, releases, corrected, single)
 
     def _superseded(self) -> dict[str, Supersession]:
         """The correction map, rebuilt only when the index changes (its generation token moves)."""
@@ -245,10 +251,10 @@ class ExtractiveAnswerer:
                                    "kind": r.need.kind}
         if not r.passed or not r.candidates:
             return not_covered(r.question, self.name, r.relevance, r.cover)
-        fitting = [c for c in r.candidates if not self.unmet(r, c)]
+        fitting = [c for c in r.candidates if not self.unmet(r, c)] if r.single else r.candidates
         lead = self._lead(r, fitting) if fitting else r.candidates[0]
         details.update(reader_p=round(lead.p, 4), threshold=self.model.threshold)
-        unmet = self.unmet(r, lead) or (["reader"] if lead.p < self.model.threshold else [])
+        unmet = (self.unmet(r, lead) if r.single else []) or (["reader"] if lead.p < self.model.threshold else [])
         if unmet:
             details["unmet"] = unmet
             if "subject" in unmet:
@@ -282,7 +288,8 @@ class ExtractiveAnswerer:
             # most of the names (a question may also name the publisher or the occasion), every figure
             if sum(t in words for t in r.need.subject) < SUBJECT_SHARE * len(r.need.subject):
                 out.append("subject")
-            if r.need.metric and sum(t in words for t in r.need.metric) < 0.5 * len(r.need.metric):
+            metric = [t for t in r.need.metric if t not in r.need.roles]  # "CEO" may be spelt either way
+            if metric and sum(t in words for t in metric) < 0.5 * len(metric):
                 out.append("metric")  # "stock price" asked, and the release never speaks of one
         if r.need.figures and not all(re.search(rf"(?<![\d.,]){re.escape(f)}(?![\d,])", f"{c.text} {c.title}")
                                       for f in r.need.figures):
