@@ -101,7 +101,7 @@ def _progress_lines() -> Callable[[int, int, str], None]:
 @filter_options
 @click.option("--backend", help="Answerer backend (default: ASSISTANT_ANSWERER or extractive).")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
-@click.option("--previous", multiple=True, help="An earlier question QUESTION follows up on (repeatable, oldest first).")
+@click.option("--previous", multiple=True, help="An earlier question that QUESTION follows (repeatable, oldest first).")
 @common
 def ask(assistant: Any, question: str, since: str | None, until: str | None, sources: tuple[str, ...],
         backend: str | None, as_json: bool, previous: tuple[str, ...]) -> None:

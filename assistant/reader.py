@@ -124,10 +124,13 @@ class Need:
     figures: tuple[str, ...] = ()  # numbers that name something ("Wi-Fi 6"): the answer must carry them
     unit: str = ""  # for amounts: "money", "percent" or "" (any figure)
     roles: tuple[str, ...] = ()  # a role's acronym spelt out ("CEO": chief, executive), part of ``metric``
+    unit_words: tuple[str, ...] = ()  # metric words that ask for the unit ("pay", "cost"): the value answers them
 
 
-def analyse(question: str, context: str = "") -> Need:
-    """The need of ``question``; ``context`` (the previous turn of a follow-up) adds subject names only."""
+def analyse(question: str, known: str = "") -> Need:
+    """The need of ``question`` itself: a follow-up's context ("it") is resolved by retrieval, and the names
+    of the previous turn must not become constraints of the next question. Names in ``known`` (the previous
+    question) are not an answer, so "who signed it?" does not answer with the parties just asked about."""
     q = question.strip()
     if _Q_DATE.search(q):
         kind = "date"
@@ -143,14 +146,13 @@ def analyse(question: str, context: str = "") -> Need:
         kind = "open"
     names = [m.group(0) for m in _PERSON.finditer(q) if not _NOT_NAME.match(m.group(0).split()[0])]
     names += [m.group(0) for m in _ACRONYM.finditer(q) if m.group(0) not in {"CEO", "CFO", "COO"}]
+    names += [m.group(0) for m in _PERSON.finditer(known) if not _NOT_NAME.match(m.group(0).split()[0])]
     capitalised = [w for i, w in enumerate(_WORD.findall(q)) if i > 0 and w[:1].isupper()]
     roles = [r for w in capitalised for r in _ROLE_ACRONYMS.get(w.upper(), ())]
     subject = [stem(part) for w in capitalised if w.lower() not in _STOP and w.upper() not in _ROLE_ACRONYMS
                and not _CALENDAR.match(w) for part in re.split(r"[-‐‑–]", w) if part]
     # figures that name something ("Wi-Fi 6", "Model 3"), not years or days of a date
     figures = [m.group(0) for m in re.finditer(r"(?<![\d.,])\d+(?:\.\d+)?(?![\d,])", _DATE.sub(" ", q))]
-    for m in _PERSON.finditer(context):
-        subject += [stem(w) for w in m.group(0).split() if w.lower() not in _STOP]
     ranges, _ = find_dates(q)
     years = sorted({r.start // 10000 for r in ranges if r.start} | {int(y) for y in _YEAR.findall(q)})
     qm = _QUARTER.search(q)
@@ -165,7 +167,8 @@ def analyse(question: str, context: str = "") -> Need:
         unit = "percent" if _PERCENT_WORDS.search(q) else "money" if _MONEY_WORDS.search(q) else ""
     return Need(kind, tuple(dict.fromkeys(metric)), tuple(dict.fromkeys(subject)), tuple(years), quarter,
                 bool(_PRESENT.search(q)) and not years, tuple(dict.fromkeys(names)), tuple(dict.fromkeys(figures)),
-                unit, tuple(roles))
+                unit, tuple(roles), tuple(t for t in metric if _MONEY_WORDS.fullmatch(t) or _PERCENT_WORDS.fullmatch(t)
+                                          or _MONEY_WORDS.match(t + "s")))
 
 
 def values(text: str, kind: str, unit: str = "", common: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
@@ -186,6 +189,7 @@ def values(text: str, kind: str, unit: str = "", common: frozenset[str] = frozen
     elif kind == "person":
         spans = [m.span() for m in _PERSON.finditer(text) if not _NOT_NAME.match(m.group(0).split()[0])
                  and not _ORG_SUFFIX.search(m.group(0)) and not _DATE.search(m.group(0))
+                 and not _ORG_SUFFIX.match(text[m.end():m.end() + 20].lstrip(" ,"))  # "… Communications Group"
                  and not any(w.lower().strip(".") in common for w in m.group(0).split()[
                      1 if re.match(r"(?:Mr|Ms|Mrs|Dr)\b", m.group(0)) else 0:])]
     elif kind == "organisation":

@@ -380,7 +380,8 @@ def test_answer_span_and_a_chain_of_follow_ups_over_http(server: str) -> None:
                {"role": "assistant", "content": "... a strategic cooperation signing ceremony in Jinan. [1]"}]
     who = httpx.post(f"{server}/api/v1/ask", json={"question": "who signed it?", "history": history},
                      timeout=30).json()
-    assert who["covered"] and who["sentences"][0]["text"].startswith("Tang Yongbo")
+    assert who["covered"] and "Tang Yongbo" in who["answer"]
+    assert not who["sentences"][0]["text"].startswith("On the afternoon of July 30, 2022")
 
 
 def test_uncovered_fact_is_declined_over_http(server: str) -> None:

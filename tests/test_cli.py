@@ -73,7 +73,7 @@ def test_user_errors_exit_1_with_a_message(tmp_path: Path) -> None:
 def test_ask_reads_the_answer_over_the_cli(corpus_index, args: list[str], expected: str) -> None:  # type: ignore[no-untyped-def]
     result = CliRunner().invoke(cli, ["ask", *args, "--data-dir", str(corpus_index.settings.data_dir)])
     assert result.exit_code == 0, result.output
-    assert expected in result.output.split("Sources:")[0]
+    assert expected in result.output.split("\nSources:")[0]
 
 
 def test_ask_declines_over_the_cli(corpus_index) -> None:  # type: ignore[no-untyped-def]

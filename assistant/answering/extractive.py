@@ -150,7 +150,7 @@ class ExtractiveAnswerer:
         relevance = max((h.dense_score or 0.0) for h in hits) if hits else 0.0
         cover = coverage(search, hits[:5], found.plan.sources)
         passed = relevance + COVERAGE_WEIGHT * cover >= self.min_relevance + COVERAGE_WEIGHT
-        need = analyse(q, f"{prev_q} {prev_a}" if follow else "")
+        need = analyse(q, prev_q if follow else "")
         if not passed or not hits:
             return Reading(q, need, [], relevance, cover, False, {}, [])
         hits = hits[: 2 * READ_PASSAGES - 4 if found.plan.dates else READ_PASSAGES]
@@ -288,7 +288,8 @@ class ExtractiveAnswerer:
             # most of the names (a question may also name the publisher or the occasion), every figure
             if sum(t in words for t in r.need.subject) < SUBJECT_SHARE * len(r.need.subject):
                 out.append("subject")
-            metric = [t for t in r.need.metric if t not in r.need.roles]  # "CEO" may be spelt either way
+            # "CEO" may be spelt either way; "pay" or "cost" is answered by the amount itself
+            metric = [t for t in r.need.metric if t not in r.need.roles and t not in r.need.unit_words]
             if metric and sum(t in words for t in metric) < 0.5 * len(metric):
                 out.append("metric")  # "stock price" asked, and the release never speaks of one
         if r.need.figures and not all(re.search(rf"(?<![\d.,]){re.escape(f)}(?![\d,])", f"{c.text} {c.title}")
