@@ -88,12 +88,17 @@ _QUESTION_ONLY = frozenset("""how much many large big far long high low when whe
 
 
 def stem(word: str) -> str:
-    """A light stem so 'signed' meets 'sign' and 'revenues' meets 'revenue' (a full stemmer adds little here)."""
-    w = word.lower().replace("’", "'").removesuffix("'s")
+    """A light stem so 'signed' meets 'sign', 'batteries' 'battery' and 'turbines' 'turbine' (a full stemmer
+    adds little here, and this one is the same for questions and sentences)."""
+    w = word.lower().replace("’", "'").removesuffix("'s").strip("'")
     if len(w) > 4 and w.endswith("ies"):
         return w[:-3] + "y"
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(w) > len(suffix) + 3 and w.endswith(suffix) and not w.endswith("ss"):
+    if len(w) > 4 and re.search(r"(?:ss|x|ch|sh|z)es$", w):
+        return w[:-2]
+    if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+        return w[:-1]
+    for suffix in ("ing", "ed"):
+        if len(w) > len(suffix) + 3 and w.endswith(suffix):
             return w[: -len(suffix)]
     return w
 

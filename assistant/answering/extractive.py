@@ -191,7 +191,7 @@ class ExtractiveAnswerer:
                     continue
                 seen.add((release.id, start))
                 out.append(_Candidate(release.id, start, end, text, rank=rank, index=index, title=release.title,
-                                      date=release.date, vector=vector if (start, end) == (s, e) else None))
+                                      date=release.date, vector=vector))  # a trimmed dateline keeps the sentence's vector
 
         for rank, hit in enumerate(hits):
             c = hit.chunk
@@ -264,7 +264,7 @@ class ExtractiveAnswerer:
             partial = compose(r.question, [lead], r.releases, self.name, prefix=PARTIAL, covered=False)
             partial.details.update(details, partial=True)
             return partial
-        chosen = [lead, *self._supporting(r, lead)]
+        chosen = _with_attributions([lead, *self._supporting(r, lead)], r.releases)
         span = answer_span(r.need, " ".join(lead.text.split()), _common(r.releases[lead.release_id]))
         prefix = f"As of {_long_date(lead.date)}:" if r.need.present and lead.date else ""
         notes = [(_correction_sentence(s), [_lede(s.old), _lede(s.new)]) for s in r.corrected
@@ -290,7 +290,7 @@ class ExtractiveAnswerer:
                 out.append("subject")
             # "CEO" may be spelt either way; "pay" or "cost" is answered by the amount itself
             metric = [t for t in r.need.metric if t not in r.need.roles and t not in r.need.unit_words]
-            if metric and sum(t in words for t in metric) < 0.5 * len(metric):
+            if r.need.kind != "open" and metric and sum(t in words for t in metric) < 0.5 * len(metric):
                 out.append("metric")  # "stock price" asked, and the release never speaks of one
         if r.need.figures and not all(re.search(rf"(?<![\d.,]){re.escape(f)}(?![\d,])", f"{c.text} {c.title}")
                                       for f in r.need.figures):
@@ -342,6 +342,28 @@ def _years(text: str) -> list[str]:
 def _overlap(a: str, b: str) -> float:
     ta, tb = set(tokens(a)), set(tokens(b))
     return len(ta & tb) / (min(len(ta), len(tb)) or 1)
+
+
+_QUOTE = re.compile(r"[\"“”]")
+_ATTRIBUTION = re.compile(r"\b(?:said|says|added|noted|explained|commented|stated|told)\b|\baccording to\b", re.I)
+
+
+def _with_attributions(chosen: list[_Candidate], releases: dict[str, Release]) -> list[_Candidate]:
+    """A quote whose speaker is named only in the next sentence brings that sentence along, so that a quote
+    never reaches a reader without its attribution."""
+    out = list(chosen)
+    for c in chosen:
+        release = releases.get(c.release_id)
+        if release is None or not _QUOTE.search(c.text) or _ATTRIBUTION.search(c.text):
+            continue
+        following = next((b for b in body_sentences(release) if 0 <= b.start - c.end <= 3), None)
+        if following is None or not _ATTRIBUTION.search(following.text) or len(following.text.split()) > 30:
+            continue
+        if all(o.start != following.start or o.release_id != c.release_id for o in out):
+            text = release.text[following.start:following.end]
+            out.insert(out.index(c) + 1, _Candidate(c.release_id, following.start, following.end, text,
+                                                    title=c.title, date=c.date))
+    return out
 
 
 def _lede(release: Release) -> Quote | None:
