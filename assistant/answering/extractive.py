@@ -191,7 +191,7 @@ class ExtractiveAnswerer:
                     continue
                 seen.add((release.id, start))
                 out.append(_Candidate(release.id, start, end, text, rank=rank, index=index, title=release.title,
-                                      date=release.date, vector=vector))  # a trimmed dateline keeps the sentence's vector
+                                      date=release.date, vector=vector))  # a trimmed dateline keeps it
 
         for rank, hit in enumerate(hits):
             c = hit.chunk
@@ -220,13 +220,13 @@ class ExtractiveAnswerer:
 
         if not candidates:
             return []
-        q_terms = set(tokens(question))
-        docs = [set(tokens(c.text)) for c in candidates]
+        q_terms = set(content(question))
+        docs = [set(content(c.text)) for c in candidates]
         df = Counter(t for d in docs for t in d if t in q_terms)
         n = len(candidates)
         idf = {t: math.log(1 + n / (1 + df.get(t, 0))) for t in q_terms}
         total = sum(idf.values()) or 1.0
-        titles = {c.title: set(tokens(c.title)) for c in candidates}
+        titles = {c.title: set(content(c.title)) for c in candidates}
         for c, d in zip(candidates, docs, strict=True):
             # the title counts for every sentence under it ("Full-Year 2023 Results" dates "Revenue rose …")
             words = d | titles[c.title]
