@@ -66,3 +66,13 @@ def test_the_shipped_model_matches_the_features_and_ranks_an_answer_first() -> N
                       "2023-06-12", cosine=0.6, lexical=0.6, rank=0, index=2)
     assert model.probability(answer) > model.probability(filler)
     assert ReaderModel.neutral().probability(answer) == 0.5
+
+
+def test_the_ui_shows_the_answer_span_in_bold_and_escaped() -> None:
+    from assistant.types import Answer, Citation
+    from assistant.ui_render import render_answer
+
+    text = "Revenue was <$548 million> in the quarter. [1]"
+    c = Citation(1, "r", "T", "q", 0, 1)
+    html = render_answer(Answer("q", text, citations=(c,), answer_span=(12, 26)), 1)
+    assert "<strong>&lt;$548 million&gt;</strong>" in html and "href='#src-1-1'" in html
