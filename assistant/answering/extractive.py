@@ -286,7 +286,9 @@ class ExtractiveAnswerer:
         if r.need.subject and release is not None:
             words = _release_words(release)
             # most of the names (a question may also name the publisher or the occasion), every figure
-            if sum(t in words for t in r.need.subject) < SUBJECT_SHARE * len(r.need.subject):
+            where = f"{release.url or ''} {release.path or ''}".lower()  # obamawhitehouse.archives.gov
+            if sum(t in words or (len(t) > 3 and t in where) for t in r.need.subject) < SUBJECT_SHARE * len(
+                    r.need.subject):
                 out.append("subject")
             # "CEO" may be spelt either way; "pay" or "cost" is answered by the amount itself
             metric = [t for t in r.need.metric if t not in r.need.roles and t not in r.need.unit_words]
