@@ -58,6 +58,7 @@ SUBJECT_SHARE = 0.75  # of the question's names that the answer's release must c
 # A longer question describes its answer by several facts, often from several releases ("Which company, reported
 # by A for X and by B for Y, ..."): no one sentence meets all it names, so only retrieval's gate decides there.
 LONG_QUESTION = 30  # words
+SUPPORT_SHARE = 0.25  # a supporting sentence is at least this likely, relative to the direct answer
 SUPPORTING = 2  # sentences after the direct answer, at most
 PARTIAL = "The releases mention this, but they do not state what was asked. What they do say:"
 Turn = Mapping[str, Any] | str
@@ -318,7 +319,7 @@ class ExtractiveAnswerer:
         out: list[_Candidate] = []
         limit = min(SUPPORTING, self.max_sentences - 1)
         for c in r.candidates:
-            if len(out) >= limit or c.p < max(0.5 * lead.p, 0.5 * self.model.threshold):
+            if len(out) >= limit or c.p < max(SUPPORT_SHARE * lead.p, 0.5 * self.model.threshold):
                 break
             if c is lead or any(_overlap(c.text, o.text) > 0.6 for o in [lead, *out]):
                 continue
