@@ -184,10 +184,12 @@ def test_follow_ups_resolve_against_the_previous_turns(corpus_index) -> None:  #
 
 
 def test_the_correction_map_is_built_once_per_index_generation(corpus_index, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    answerer = corpus_index.answerer("extractive")
+    from assistant.answering import extractive
+
+    extractive._VERSIONS.clear()
     calls = []
     real = corpus_index.store.list_releases
     monkeypatch.setattr(corpus_index.store, "list_releases", lambda: calls.append(1) or real())
-    answerer.answer("What was Northwind Grid's third-quarter 2022 revenue?")
-    answerer.answer("Who is the CEO of Northwind Grid?")
+    corpus_index.ask("What was Northwind Grid's third-quarter 2022 revenue?")
+    corpus_index.ask("Who is the CEO of Northwind Grid?")  # a new answerer, the same map
     assert len(calls) == 1

@@ -62,6 +62,7 @@ SUPPORT_SHARE = 0.25  # a supporting sentence is at least this likely, relative 
 SUPPORTING = 2  # sentences after the direct answer, at most
 PARTIAL = "The releases mention this, but they do not state what was asked. What they do say:"
 Turn = Mapping[str, Any] | str
+_VERSIONS: dict[int, tuple[str, dict[str, Supersession], Any]] = {}  # id(store) -> (generation, map, store)
 
 
 @dataclass
@@ -128,7 +129,6 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.max_question_chars = max_question_chars
         self.model = model or default_model()
-        self._versions: tuple[str, dict[str, Supersession]] | None = None
 
     def answer(self, question: str, filters: Filters | None = None, history: Sequence[Turn] = ()) -> Answer:
         return self.decide(self.read(question, filters, history))
@@ -166,17 +166,19 @@ class ExtractiveAnswerer:
         return Reading(q, need, scored, relevance, cover, True, releases, corrected, single)
 
     def _superseded(self) -> dict[str, Supersession]:
-        """The correction map, rebuilt only when the index changes (its generation token moves)."""
+        """The correction map, rebuilt only when the index changes (its generation token moves). Kept per store,
+        not per answerer: the Assistant makes an answerer for every question."""
         generation = self.store.generation()
-        if self._versions is None or self._versions[0] != generation:
-            self._versions = (generation, supersessions(r for r, _ in self.store.list_releases()))
-        return self._versions[1]
+        held = _VERSIONS.get(id(self.store))
+        if held is None or held[0] != generation or held[2] is not self.store:
+            held = (generation, supersessions(r for r, _ in self.store.list_releases()), self.store)
+            _VERSIONS[id(self.store)] = held
+        return held[1]
 
     def _candidates(self, hits: Sequence[Hit], releases: dict[str, Release],
                     corrected: Sequence[Supersession]) -> list[_Candidate]:
         """Body sentences of the passages, as verbatim slices; a superseded release gives way to its correction."""
-        body: dict[str, list[tuple[int, int, int]]] = {
-            rid: [(c.start, c.end, c.index) for c in body_sentences(r)] for rid, r in releases.items()}
+        body = {rid: _body(r) for rid, r in releases.items()}
         replaced = {s.old.id: s.new.id for s in corrected}
         stored = self.retriever.sentence_vectors([h.chunk for h in hits])
         seen: set[tuple[str, int]] = set()
@@ -325,6 +327,13 @@ class ExtractiveAnswerer:
                 continue
             out.append(c)
         return out
+
+
+@lru_cache(maxsize=512)
+def _body(release: Release) -> tuple[tuple[int, int, int], ...]:
+    """Body sentence spans of a release (cached: a release is read by many questions, and finding them costs more
+    than the rest of reading it)."""
+    return tuple((c.start, c.end, c.index) for c in body_sentences(release))
 
 
 @lru_cache(maxsize=256)
