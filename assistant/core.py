@@ -256,8 +256,8 @@ class Assistant:
         """The answer as it is made: pieces of text, then the finished ``Answer``, always last.
 
         A backend with a ``stream(question, filters)`` method of the same shape streams its own
-        tokens; the extractive one yields its composed answer a sentence at a time, each with
-        its ``[n]``, so the pieces join to exactly ``Answer.text``.
+        tokens; the extractive one yields its composed answer a few words at a time, so that the
+        pieces join to exactly ``Answer.text``.
         """
         answerer = self.answerer(backend)
         stream = getattr(answerer, "stream", None)
@@ -265,11 +265,10 @@ class Assistant:
             yield from stream(self.follow_up(question, history), filters)
             return
         answer = self.ask(question, filters=filters, backend=backend, history=history)
-        pieces = [s.text + "".join(f" [{n}]" for n in s.citations) for s in answer.sentences]
-        if " ".join(pieces) != answer.text:
-            pieces = [answer.text]
-        for i, piece in enumerate(pieces):
-            yield piece if i == 0 else " " + piece
+        import re
+
+        # a few words at a time (a direct answer is often one sentence); the pieces join to exactly Answer.text
+        yield from re.findall(r"\s*\S+(?:\s+\S+){0,5}", answer.text)
         yield answer
 
     def add_files(self, files: Iterable[tuple[str, bytes]], *, progress: Progress | None = None) -> IngestReport:
