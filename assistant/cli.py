@@ -134,16 +134,21 @@ def _progress_lines() -> Callable[[int, int, str], None]:
 @filter_options
 @click.option("--backend", help="Answerer backend (default: ASSISTANT_ANSWERER or extractive).")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.option("--previous", multiple=True, help="An earlier question that QUESTION follows (repeatable, oldest first).")
 @common
 def ask(assistant: Any, question: str, since: str | None, until: str | None, sources: tuple[str, ...],
-        backend: str | None, as_json: bool) -> None:
-    """Answer QUESTION from the indexed releases, citing each sentence."""
+        backend: str | None, as_json: bool, previous: tuple[str, ...]) -> None:
+    """Answer QUESTION from the indexed releases, citing each sentence.
+
+    Example: assistant ask "who signed it?" --previous "When did China Unicom sign with Shandong Heavy Industry?"
+    """
     from assistant.answering import check_question
 
     check_question(question, assistant.settings.max_question_chars)
     filters = _filters(since, until, sources)
     require_index(assistant)
-    answer = assistant.ask(question, filters=filters, backend=backend)
+    history = [{"role": "user", "content": p} for p in previous]
+    answer = assistant.ask(question, filters=filters, backend=backend, history=history)
     if as_json:
         echo_json(answer.to_dict())
     else:

@@ -98,9 +98,18 @@ class Assistant:
                                max_sentences=s.answer_sentences, max_question_chars=s.max_question_chars, **extra)
 
     # ---- questions ------------------------------------------------------------------------
-    def ask(self, question: str, *, filters: Any = None, backend: str | None = None) -> Answer:
-        """A short answer in which every sentence cites a release, or a plain 'not covered'."""
-        return self.answerer(backend).answer(question, filters)
+    def ask(self, question: str, *, filters: Any = None, backend: str | None = None,
+            history: Sequence[Mapping[str, Any]] | None = None) -> Answer:
+        """A short answer in which every sentence cites a release, or a plain 'not covered'.
+
+        ``history`` holds the earlier turns (chat messages, oldest first): a follow-up ("who signed it?") is
+        read against the previous question and answer. A backend that cannot take it gets the question
+        completed with the previous one instead.
+        """
+        answerer = self.answerer(backend)
+        if history and _takes_history(answerer):
+            return answerer.answer(question, filters, history=list(history))
+        return answerer.answer(self.follow_up(question, history) if history else question, filters)
 
     def search(self, query: str, *, k: int | None = None, filters: Any = None) -> list[Hit]:
         from assistant.answering import check_question
@@ -280,10 +289,14 @@ class Assistant:
                    filters: Any = None, backend: str | None = None) -> Iterator[str | Answer]:
         """The answer as it is made: pieces of text, then the finished ``Answer``, always last.
 
-        An LLM backend streams its tokens; the extractive one yields its composed answer a sentence
-        at a time, each with its ``[n]``, so the pieces join to exactly ``Answer.text``.
+        An LLM backend streams its tokens; the extractive one yields its composed answer a few words
+        at a time, so that the pieces join to exactly ``Answer.text``.
         """
-        yield from self.answerer(backend).stream(self.follow_up(question, history), filters)
+        answerer = self.answerer(backend)
+        if history and _takes_history(answerer):
+            yield from answerer.stream(question, filters, history=list(history))
+            return
+        yield from answerer.stream(self.follow_up(question, history) if history else question, filters)
 
     def add_files(self, files: Iterable[tuple[str, bytes]], *, progress: Progress | None = None) -> IngestReport:
         """Index uploaded files given as (file name, bytes): the formats and checks of ``ingest``.
@@ -407,6 +420,12 @@ def _guarded(name: str, load: Callable[[], Iterable[Release | Rejected]]) -> lis
     except Exception as e:
         log.warning("could not read %s", name, exc_info=True)
         return [Rejected(name, f"could not be read: {type(e).__name__}: {e}")]
+
+
+def _takes_history(answerer: Any) -> bool:
+    import inspect
+
+    return "history" in inspect.signature(answerer.answer).parameters
 
 
 def _is_folder_doc(path: Path) -> bool:

@@ -7,6 +7,7 @@ plug in the same way. Every stream yields text pieces and ends with its one resu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -63,16 +64,12 @@ class LLM(Protocol):
 
 
 def answer_pieces(answer: Answer) -> Iterator[str | Answer]:
-    """A finished answer as a stream: a sentence at a time, each with its ``[n]``, then the answer.
+    """A finished answer as a stream: a few words at a time, then the answer.
 
     For backends that compose the whole answer at once (the extractive one): the pieces join to
     exactly ``Answer.text``, so a client that only prints the pieces shows the same answer.
     """
-    pieces = [s.text + "".join(f" [{n}]" for n in s.citations) for s in answer.sentences]
-    if " ".join(pieces) != answer.text:
-        pieces = [answer.text]
-    for i, piece in enumerate(pieces):
-        yield piece if i == 0 else " " + piece
+    yield from re.findall(r"\s*\S+(?:\s+\S+){0,5}", answer.text)
     yield answer
 
 

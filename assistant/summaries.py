@@ -401,7 +401,8 @@ def select_releases(store: Any, retriever: Any, *, release_ids: Sequence[str] | 
                     sources: Sequence[str] | None = None, limit: int = 5, min_relevance: float = 0.35,
                     max_query_chars: int = 2000) -> list[Release]:
     """Releases named by id (all of them, in the order given); else the best matches for ``query``
-    (relevance at least ``min_relevance``); else the newest passing the filters. Filters apply throughout."""
+    (ranked by hybrid retrieval, using most of the topic's words; ``min_relevance`` is kept for callers);
+    else the newest passing the filters. Filters apply throughout."""
     from assistant.errors import NotFound
     from assistant.retrieval import Filters
 
@@ -418,10 +419,15 @@ def select_releases(store: Any, retriever: Any, *, release_ids: Sequence[str] | 
         q = query.strip()
         if len(q) > max_query_chars:
             raise BadInput(f"the topic is {len(q):,} characters long; the limit is {max_query_chars:,}")
+        # The same hybrid retrieval as questions ranks the releases (meaning alone let a look-alike through and
+        # missed plain topics); a release is kept when it uses most of the topic's words.
+        from assistant.reader import topic_share
+
         hits = retriever.search(q, max(20, 4 * limit), filters)
-        ids = list(dict.fromkeys(h.chunk.release_id for h in hits if (h.dense_score or 0.0) >= min_relevance))
-        found = store.get_releases(ids[:limit])
-        return [found[i] for i in ids[:limit] if i in found]
+        ids = list(dict.fromkeys(h.chunk.release_id for h in hits))
+        found = store.get_releases(ids)
+        kept = [i for i in ids if i in found and topic_share(q, f"{found[i].title} {found[i].text}") >= 0.5]
+        return [found[i] for i in kept[:limit]]
     if not (since or until or sources):
         raise BadInput("choose releases to summarise: release ids, a topic, dates or sources")
     return [r for r, _ in store.list_releases() if where.accepts(r)][:limit]

@@ -132,11 +132,14 @@ class Answer:
     covered: bool = True
     backend: str = "extractive"
     details: dict[str, Any] = field(default_factory=dict)
+    # where in ``text`` the value asked for is (start, end): shown bold; None when the answer is not one value
+    answer_span: tuple[int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
             "answer": self.text,
+            "answer_span": list(self.answer_span) if self.answer_span else None,
             "covered": self.covered,
             "backend": self.backend,
             "sentences": [s.to_dict() for s in self.sentences],
@@ -145,8 +148,12 @@ class Answer:
         }
 
     def to_markdown(self) -> str:
-        """The answer followed by its numbered sources, ready to paste."""
-        lines = [self.text]
+        """The answer (its span in bold) followed by its numbered sources, ready to paste."""
+        text = self.text
+        if self.answer_span:
+            s, e = self.answer_span
+            text = f"{text[:s]}**{text[s:e]}**{text[e:]}"
+        lines = [text]
         if self.citations:
             lines.append("")
             lines.append("Sources:")

@@ -106,3 +106,90 @@ def test_a_quote_keeps_the_sentence_that_names_its_speaker(tmp_path, embedder) -
     assert "400 people" in answer.text
     assert "Dana Whitfield" in answer.text
     _assert_quotes_verbatim(a, answer)
+
+
+# ---- the reader on the bundled corpus: the cases of issue #14 -----------------------------------------------
+def _lead(answer) -> str:  # type: ignore[no-untyped-def]
+    return answer.sentences[0].text
+
+
+def test_the_answer_leads_with_the_sentence_that_holds_the_fact_and_marks_it(corpus_index) -> None:  # type: ignore[no-untyped-def]
+    answer = corpus_index.ask("What was Northwind Grid's third-quarter 2022 revenue?")
+    assert answer.covered and "$548 million" in _lead(answer)
+    s, e = answer.answer_span or (0, 0)
+    assert answer.text[s:e] == "$548 million"
+    assert "**$548 million**" in answer.to_markdown()
+    assert "HARLOW BAY" not in answer.text  # no dateline as an answer
+    assert len([x for x in answer.sentences if not x.text.startswith("The release")]) <= 3
+    _assert_quotes_verbatim(corpus_index, answer)
+
+
+def test_a_correction_supersedes_the_release_it_corrects_and_both_are_labelled(corpus_index) -> None:  # type: ignore[no-untyped-def]
+    answer = corpus_index.ask("What was Northwind Grid's third-quarter 2022 revenue?")
+    assert "$584 million" not in " ".join(s.text for s in answer.sentences[:-1])
+    ids = [c.release_id for c in answer.citations]
+    assert any("correction" in i for i in ids) and any("2022/10/27" in i for i in ids)
+    assert "was corrected on October 28, 2022" in answer.sentences[-1].text
+    assert answer.details["corrected"][0]["date"] == "2022-10-28"
+
+
+@pytest.mark.parametrize("question,expected,wrong", [
+    ("Who was CEO of Northwind Grid in 2023?", "Dana Whitfield", "Marcus Ellery"),
+    ("What was Northwind Grid's net income in 2024?", "$291 million", None),
+])
+def test_a_period_question_answers_as_of_that_period(corpus_index, question: str, expected: str,  # type: ignore[no-untyped-def]
+                                                     wrong: str | None) -> None:
+    answer = corpus_index.ask(question)
+    assert answer.covered and expected in _lead(answer)
+    assert wrong is None or wrong not in _lead(answer)
+
+
+def test_a_present_tense_question_takes_the_newest_release_and_says_as_of(corpus_index) -> None:  # type: ignore[no-untyped-def]
+    answer = corpus_index.ask("Who is the CEO of Northwind Grid?")
+    assert answer.covered and "Marcus Ellery" in _lead(answer) and answer.text.startswith("As of ")
+    assert answer.citations[0].date >= "2024-04-01"
+
+
+def test_a_topic_question_answers_about_the_topic_not_with_boilerplate(corpus_index) -> None:  # type: ignore[no-untyped-def]
+    answer = corpus_index.ask("What did Northwind Grid announce about batteries?")
+    assert answer.covered
+    assert "is a regional renewable-energy" not in answer.text and "Media Relations" not in answer.text
+    assert "battery" in answer.text.lower()
+
+
+@pytest.mark.parametrize("question", [
+    "What did Northwind Grid say about its merger with Tesla?",
+    "What is Northwind Grid's stock price?",
+    "What was Northwind Grid's revenue in 2026?",
+])
+def test_questions_the_releases_do_not_answer_are_declined(corpus_index, question: str) -> None:  # type: ignore[no-untyped-def]
+    answer = corpus_index.ask(question)
+    assert not answer.covered
+    if answer.citations:  # the releases cover the subject: say so, and show what they do say
+        assert answer.text.startswith("The releases mention this, but they do not state what was asked.")
+        _assert_quotes_verbatim(corpus_index, answer)
+
+
+def test_follow_ups_resolve_against_the_previous_turns(corpus_index) -> None:  # type: ignore[no-untyped-def]
+    first_q = "When did China Unicom and Shandong Heavy Industry sign their strategic cooperation agreement?"
+    first = corpus_index.ask(first_q)
+    assert "July 30, 2022" in first.text
+    history = [{"role": "user", "content": first_q}, {"role": "assistant", "content": first.text}]
+    where = corpus_index.ask("and where was the ceremony?", history=history)
+    assert where.covered and "Jinan" in _lead(where)
+    history += [{"role": "user", "content": "and where was the ceremony?"},
+                {"role": "assistant", "content": where.text}]
+    who = corpus_index.ask("who signed it?", history=history)
+    assert who.covered and "Tang Yongbo" in who.text and _lead(who) != _lead(first)
+
+
+def test_the_correction_map_is_built_once_per_index_generation(corpus_index, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from assistant.answering import extractive
+
+    extractive._VERSIONS.clear()
+    calls = []
+    real = corpus_index.store.list_releases
+    monkeypatch.setattr(corpus_index.store, "list_releases", lambda: calls.append(1) or real())
+    corpus_index.ask("What was Northwind Grid's third-quarter 2022 revenue?")
+    corpus_index.ask("Who is the CEO of Northwind Grid?")  # a new answerer, the same map
+    assert len(calls) == 1

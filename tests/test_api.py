@@ -395,3 +395,25 @@ def test_schemathesis_finds_no_server_errors_and_no_schema_drift(writable: str, 
            "--generation-database", "none", "-H", f"Authorization: Bearer {KEY}", "--request-timeout", "30"]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+
+
+def test_answer_span_and_a_chain_of_follow_ups_over_http(server: str) -> None:
+    q = "What was Northwind Grid's third-quarter 2022 revenue?"
+    body = httpx.post(f"{server}/api/v1/ask", json={"question": q}, timeout=30).json()
+    s, e = body["answer_span"]
+    assert body["answer"][s:e] == "$548 million"
+    first = "When did China Unicom and Shandong Heavy Industry sign their strategic cooperation agreement?"
+    history = [{"role": "user", "content": first},
+               {"role": "assistant", "content": "On the afternoon of July 30, 2022, ... in Jinan. [1]"},
+               {"role": "user", "content": "and where was the ceremony?"},
+               {"role": "assistant", "content": "... a strategic cooperation signing ceremony in Jinan. [1]"}]
+    who = httpx.post(f"{server}/api/v1/ask", json={"question": "who signed it?", "history": history},
+                     timeout=30).json()
+    assert who["covered"] and "Tang Yongbo" in who["answer"]
+    assert not who["sentences"][0]["text"].startswith("On the afternoon of July 30, 2022")
+
+
+def test_uncovered_fact_is_declined_over_http(server: str) -> None:
+    body = httpx.post(f"{server}/api/v1/ask", json={"question": "What is Northwind Grid's stock price?"},
+                      timeout=30).json()
+    assert body["covered"] is False and body["answer_span"] is None

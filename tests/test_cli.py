@@ -152,3 +152,21 @@ def test_the_cold_start_benchmark_times_the_real_command(tmp_path: Path) -> None
     wall, cpu, rss, code, out = timed(["--help"], _env(tmp_path / "pycache", ROOT))
     assert code == 0 and "ingest" in out and "ask" in out
     assert 0 < cpu <= wall and 10 < rss < 200  # a Python process that imported click, not torch or chromadb
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["What was Northwind Grid's third-quarter 2022 revenue?"], "**$548 million**"),
+    (["Who was CEO of Northwind Grid in 2023?"], "Dana Whitfield"),
+    (["who signed it?", "--previous",
+      "When did China Unicom and Shandong Heavy Industry sign their strategic cooperation agreement?"], "Tang Yongbo"),
+])
+def test_ask_reads_the_answer_over_the_cli(corpus_index, args: list[str], expected: str) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(cli, ["ask", *args, "--data-dir", str(corpus_index.settings.data_dir)])
+    assert result.exit_code == 0, result.output
+    assert expected in result.output.split("\nSources:")[0]
+
+
+def test_ask_declines_over_the_cli(corpus_index) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(cli, ["ask", "What did Northwind Grid say about its merger with Tesla?", "--json",
+                                      "--data-dir", str(corpus_index.settings.data_dir)])
+    assert result.exit_code == 0 and json.loads(result.stdout)["covered"] is False

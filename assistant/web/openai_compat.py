@@ -136,7 +136,7 @@ def completions(body: ChatCompletionRequest, request: Request, assistant: Assist
     answered_by = f"{MODEL}/{backend or assistant.settings.answerer}"
     meta = {"id": f"chatcmpl-{uuid.uuid4().hex}", "created": int(time.time()), "model": answered_by}
     if not wants_stream(request, body.stream):
-        answer = assistant.ask(assistant.follow_up(question, history), filters=filters, backend=backend)
+        answer = assistant.ask(question, filters=filters, backend=backend, history=history)
         content = answer.to_markdown()
         n_in, n_out = len(question.split()), len(content.split())
         return {**meta, "object": "chat.completion",

@@ -63,7 +63,10 @@ def render_answer(answer: Answer, turn: int, covers: str = "") -> str:
             return m.group(0)
         return f"<a class='cite' href='#src-{turn}-{n}' title='Show source {n}'>[{n}]</a>"
 
-    return f"<div class='answer'>{_MARK.sub(link, esc(answer.text))}{scope}</div>"
+    s, e = answer.answer_span or (0, 0)  # the value asked for, in bold
+    html = esc(answer.text) if e <= s else \
+        f"{esc(answer.text[:s])}<strong>{esc(answer.text[s:e])}</strong>{esc(answer.text[e:])}"
+    return f"<div class='answer'>{_MARK.sub(link, html)}{scope}</div>"
 
 
 def render_sources(assistant: Assistant, answer: Answer, turn: int = 1) -> str:

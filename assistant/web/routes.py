@@ -70,8 +70,7 @@ def ask(body: AskRequest, request: Request, assistant: Assistant = Current) -> A
     inputs.check_answerer(assistant, body.backend)
     history = [m.model_dump() for m in body.history]
     if not wants_stream(request, body.stream):
-        question = assistant.follow_up(body.question, history)
-        return assistant.ask(question, filters=filters, backend=body.backend).to_dict()
+        return assistant.ask(body.question, filters=filters, backend=body.backend, history=history).to_dict()
     items = first_then_rest(assistant.ask_stream(body.question, history=history, filters=filters,
                                                  backend=body.backend))
 

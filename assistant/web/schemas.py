@@ -78,6 +78,7 @@ class SentenceOut(_Open):
 class AnswerOut(_Open):
     question: str
     answer: str = Field(..., description="The answer with [n] markers.")
+    answer_span: list[int] | None = Field(None, description="[start, end) of the value asked for within `answer`.")
     covered: bool = Field(..., description="False when the releases do not cover the question.")
     backend: str
     sentences: list[SentenceOut]

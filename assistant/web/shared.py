@@ -53,8 +53,9 @@ def summarize(assistant: Any, **kwargs: Any) -> Any:
 
 def sources_text(answer: Answer) -> str:
     """The numbered sources block of ``Answer.to_markdown()``, without the answer before it."""
-    md = answer.to_markdown()
-    return md[len(answer.text):] if md.startswith(answer.text) else ""
+    md = answer.to_markdown()  # the answer part may differ from Answer.text (its span in bold)
+    at = md.find("\n\nSources:\n")
+    return md[at:] if at >= 0 else ""
 
 
 def sse(event: str | None, data: Any) -> str:
