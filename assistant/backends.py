@@ -44,7 +44,7 @@ def create_answerer(name: str, **kwargs: Any) -> Answerer:
     also ``llm``, ``drop_unsupported``, ``support_threshold`` and ``max_tokens``.
     """
     if name == "extractive":
-        from assistant.answering import ExtractiveAnswerer
+        from assistant.answering.extractive import ExtractiveAnswerer
 
         return ExtractiveAnswerer(**{k: v for k, v in kwargs.items() if k not in _LLM_ONLY})
     if name == "openai":

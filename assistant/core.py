@@ -106,7 +106,7 @@ class Assistant:
         read against the previous question and answer. A backend that cannot take it gets the question
         completed with the previous one instead.
         """
-        answerer = self.answerer(backend)
+        answerer: Any = self.answerer(backend)  # ``history`` is a capability some answerers have (the protocol's extra)
         if history and _takes_history(answerer):
             return answerer.answer(question, filters, history=list(history))
         return answerer.answer(self.follow_up(question, history) if history else question, filters)
@@ -292,7 +292,7 @@ class Assistant:
         An LLM backend streams its tokens; the extractive one yields its composed answer a few words
         at a time, so that the pieces join to exactly ``Answer.text``.
         """
-        answerer = self.answerer(backend)
+        answerer: Any = self.answerer(backend)
         if history and _takes_history(answerer):
             yield from answerer.stream(question, filters, history=list(history))
             return

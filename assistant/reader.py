@@ -254,8 +254,8 @@ def features(need: Need, text: str, title: str, date: str | None, *, cosine: flo
                               bool(release_year) and not ({release_year, release_year - 1} & asked))
     quarter = 0.0
     if need.quarter:
-        words = "|".join(k for k, v in _QUARTER_NO.items() if v == need.quarter)
-        quarter = float(bool(re.search(rf"\b(?:{words})[- ]quarter\b|\bq{need.quarter}\b", f"{text} {title}", re.I)))
+        names = "|".join(k for k, v in _QUARTER_NO.items() if v == need.quarter)
+        quarter = float(bool(re.search(rf"\b(?:{names})[- ]quarter\b|\bq{need.quarter}\b", f"{text} {title}", re.I)))
     return [
         cosine, lexical, 1.0 / (1 + rank), 1.0 if index == 0 else 0.0,
         float(bool(spans)), float(bool(new)), near, metric, subject, subject_title,

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant import inputs
@@ -48,7 +49,7 @@ AUTH = (401, 403)  # dropped from the schema of reads when reads are open (see a
 
 
 def get_assistant(request: Request) -> Assistant:
-    return request.app.state.assistant  # type: ignore[no-any-return]
+    return request.app.state.assistant
 
 
 Current = Depends(get_assistant)
@@ -135,7 +136,7 @@ def summarize_route(body: SummarizeRequest, request: Request, assistant: Assista
 def summary_docx(summary: Any) -> bytes:
     to_docx = getattr(summary, "to_docx", None)
     if callable(to_docx):
-        return to_docx()  # type: ignore[no-any-return]
+        return to_docx()
     from assistant.export import markdown_to_docx
 
     return markdown_to_docx(summary.to_markdown())
@@ -190,7 +191,7 @@ async def add_releases(request: Request, assistant: Assistant = Current) -> Any:
             form = await request.form(max_files=100, max_fields=100)
         except StarletteHTTPException as e:  # the multipart parser's 400: too many files, a broken body
             raise BadInput(f"the upload could not be read: {e.detail}") from None
-        uploads = [v for key in ("files", "file") for v in form.getlist(key) if hasattr(v, "read")]
+        uploads = [v for key in ("files", "file") for v in form.getlist(key) if isinstance(v, UploadFile)]
         if not uploads:
             raise BadInput("no files: send them as multipart form field 'files'")
         files = [(u.filename or "upload", await u.read()) for u in uploads]
