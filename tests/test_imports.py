@@ -45,7 +45,8 @@ def test_serving_builds_the_app_without_llama_index_or_openai(seeded: Path) -> N
     """The whole web app (API and UI) built, and a question answered through it."""
     code = ("from assistant.web.app import create_app\n"
             "from fastapi.testclient import TestClient\n"
-            f"r = TestClient(create_app()).post('/api/v1/ask', json={{'question': {SEED_QUESTION!r}}})\n"
+            "client = TestClient(create_app(), base_url='http://127.0.0.1')\n"
+            f"r = client.post('/api/v1/ask', json={{'question': {SEED_QUESTION!r}}})\n"
             "assert r.status_code == 200 and 'July 30, 2022' in r.json()['answer'], r.text\n")
     assert loaded_after(code, seeded) == []
 
