@@ -21,7 +21,13 @@ $(RUNTIME): pyproject.toml
 	$(PY) -m pip install -q -e .
 	touch $(RUNTIME)
 
+# llama-cpp-python (the tests' real LLM server) compiles from source. Built with -march=native it crashes in
+# decode on CPUs with AMX (Intel Sapphire Rapids and later), so it is built for AVX2, which any x86-64 of the
+# last decade runs; --no-cache-dir keeps pip from reusing a native wheel it cached earlier.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+
 $(TESTING): $(RUNTIME)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install -q --no-cache-dir 'llama-cpp-python[server]>=0.3.16'
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(TESTING)
 
