@@ -111,7 +111,7 @@ def point_blocks(fmt: str, points: Sequence[SummaryPoint]) -> list[Block]:
     for key, title in SECTION_TITLES.items():
         section = [p for p in points if p.section == key]
         if section:
-            out += [Block("heading", [Run(title)], 3), Block("paragraph", _joined(section))]
+            out += [Block("heading", [Run(title)], 2), Block("paragraph", _joined(section))]
     return out
 
 

@@ -101,13 +101,13 @@ def score_systems(articles: Sequence[Any], s: Any) -> dict[str, dict[str, float]
 
 def cross_validate(data: Sequence[Any], folds: Sequence[Sequence[int]], s: Any) -> dict[str, Any]:
     """Fit on all folds but one, score ours and Lead-3 on that one; article-weighted means over all folds."""
-    from benchmarks.train_summary_scorer import fit_with_redundancy
+    from benchmarks.train_summary_scorer import fit_model
 
     sums: dict[str, dict[str, float]] = {}
     n = 0
     for test in folds:
         held = set(test)
-        spec = fit_with_redundancy([r for i, r in enumerate(data) if i not in held], s)
+        spec = fit_model([r for i, r in enumerate(data) if i not in held], s)
         part = score_systems([data[i].article for i in test], _with(s, spec))
         for name, vals in part.items():
             for k, v in vals.items():
@@ -126,7 +126,7 @@ def _with(s: Any, spec: dict[str, Any]) -> Any:
     from assistant.summaries.scorer import LinearModel
 
     s.model = LinearModel(spec)
-    s.weights = replace(s.weights, redundancy=spec["redundancy"])
+    s.weights = replace(s.weights, redundancy=spec["redundancy"], swap_margin=spec.get("swap_margin", 1.0))
     return s
 
 
@@ -162,9 +162,9 @@ def run(folder: Path, *, limit: int = 0, folds: int = 5, titles: bool = True) ->
         train = [i for i, r in enumerate(data) if r.article.id in valid]
         test = [i for i, r in enumerate(data) if r.article.id not in valid]
         if train and test:
-            from benchmarks.train_summary_scorer import fit_with_redundancy
+            from benchmarks.train_summary_scorer import fit_model
 
-            spec = fit_with_redundancy([data[i] for i in train], s)
+            spec = fit_model([data[i] for i in train], s)
             part = score_systems([data[i].article for i in test], _with(s, spec))
             part["articles"] = len(test)  # type: ignore[assignment]
             part["trained_on"] = len(train)  # type: ignore[assignment]

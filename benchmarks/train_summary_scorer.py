@@ -1,10 +1,12 @@
 """Fit the summary sentence scorer (assistant/summaries/summary_model.json) on the FRANK CNN/DM dev articles.
 
 Every body passage of an article (as the summariser sees it: boilerplate out, whole quotes) gets
-the features of ``assistant.summaries.scorer`` and a target: its ROUGE-1 and ROUGE-2 F1 (mean)
-against the article's reference highlights. A ridge regression on standardised features learns
-the weights; the MMR redundancy trade-off is chosen with it, by the ROUGE of the selected 3-sentence
-lede. Serving reads the exported weights with numpy.
+the features of ``assistant.summaries.scorer`` and a label: whether it is in the greedy oracle
+summary (up to three passages chosen one by one for the best mean ROUGE-1/ROUGE-2 F1 against the
+reference highlights). A logistic regression on standardised features learns the weights; the
+margin by which the model must prefer a later sentence to replace one of the lead is chosen with
+it, by the ROUGE of the 3-sentence lede on the training articles. Serving reads the exported
+weights with numpy.
 
     .venv/bin/python benchmarks/train_summary_scorer.py            # fit on all dev articles, write the JSON
     .venv/bin/python benchmarks/train_summary_scorer.py --dry-run  # fit and print, write nothing
@@ -19,15 +21,16 @@ import json
 import pickle
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-ALPHA = 10.0  # ridge penalty (1, 10 and 100 were within 0.1 ROUGE of each other in cross-validation)
-REDUNDANCY = (0.0, 0.05, 0.1, 0.2)
+C = 1.0  # inverse L2 penalty of the logistic regression
+MARGINS = (0.5, 1.0, 2.0)  # candidate swap margins (log-odds)
+REDUNDANCY = 1.0  # MMR trade-off of the other formats, in the model's log-odds units (not fitted: no data)
 VECTOR_CACHE = Path("/tmp/summary-scorer-vectors.pkl")
 
 
@@ -58,13 +61,31 @@ def summarizer(model_spec: dict[str, Any] | None = None, vectors: dict[str, Any]
     return s
 
 
+def oracle(reference: str, texts: Sequence[str], scorer: Any, k: int = 3) -> list[int]:
+    """Greedy ROUGE oracle: passages added one by one while the mean ROUGE-1/2 F1 of the summary rises."""
+    chosen: list[int] = []
+    best = 0.0
+    for _ in range(k):
+        gains = []
+        for i in range(len(texts)):
+            if i not in chosen:
+                r = scorer.score(reference, "\n".join(texts[j] for j in sorted([*chosen, i])))
+                gains.append(((r["rouge1"].fmeasure + r["rouge2"].fmeasure) / 2, i))
+        if not gains or max(gains)[0] <= best:
+            break
+        best, i = max(gains)
+        chosen.append(i)
+    return chosen
+
+
 def rows(articles: Sequence[Article], s: Any) -> list[Rows]:
-    """Features and targets of every passage of every article."""
+    """Features and oracle labels of every passage of every article."""
     import numpy as np
     from rouge_score import rouge_scorer
 
     from assistant.summaries.scorer import features
     from assistant.types import Release
+    from benchmarks.summaries import reference_sentences
 
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2"], use_stemmer=True)
     out = []
@@ -72,16 +93,15 @@ def rows(articles: Sequence[Article], s: Any) -> list[Rows]:
         cands, V, tv, _ = s.passages([Release(id=a.id, title=a.title, text=a.text)])
         if not cands:
             continue
-        X = features(cands, V, tv)
-        y = np.array([(lambda r: (r["rouge1"].fmeasure + r["rouge2"].fmeasure) / 2)(scorer.score(a.reference, c.text))
-                      for c in cands])
-        out.append(Rows(a, X, y))
+        y = np.zeros(len(cands))
+        y[oracle("\n".join(reference_sentences(a.reference)), [c.text for c in cands], scorer)] = 1.0
+        out.append(Rows(a, features(cands, V, tv), y))
     return out
 
 
-def fit(train: Sequence[Rows], alpha: float = ALPHA) -> dict[str, Any]:
+def fit(train: Sequence[Rows], c: float = C) -> dict[str, Any]:
     import numpy as np
-    from sklearn.linear_model import Ridge
+    from sklearn.linear_model import LogisticRegression
 
     from assistant.summaries.scorer import FEATURES
 
@@ -89,10 +109,11 @@ def fit(train: Sequence[Rows], alpha: float = ALPHA) -> dict[str, Any]:
     y = np.concatenate([r.y for r in train])
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale[scale == 0] = 1.0
-    model = Ridge(alpha=alpha).fit((X - mean) / scale, y)
+    model = LogisticRegression(C=c, max_iter=5000).fit((X - mean) / scale, y)
     return {"features": list(FEATURES), "mean": mean.tolist(), "scale": scale.tolist(),
-            "coef": model.coef_.tolist(), "intercept": float(model.intercept_), "alpha": alpha,
-            "trained_on": len(train), "target": "mean of ROUGE-1 and ROUGE-2 F1 with the reference highlights"}
+            "coef": model.coef_[0].tolist(), "intercept": float(model.intercept_[0]), "C": c,
+            "trained_on": len(train), "redundancy": REDUNDANCY,
+            "target": "log-odds that the passage is in the greedy ROUGE-1/2 oracle summary of 3"}
 
 
 def lede_rouge(spec: dict[str, Any], articles: Sequence[Article], s: Any) -> dict[str, float]:
@@ -105,7 +126,7 @@ def lede_rouge(spec: dict[str, Any], articles: Sequence[Article], s: Any) -> dic
 
     model = LinearModel(spec)
     s.model = model
-    s.weights = type(s.weights)(query=s.weights.query, redundancy=spec["redundancy"], duplicate=s.weights.duplicate)
+    s.weights = replace(s.weights, redundancy=spec["redundancy"], swap_margin=spec["swap_margin"])
     scorer = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
     totals = dict.fromkeys(METRICS, 0.0)
     for a in articles:
@@ -116,17 +137,17 @@ def lede_rouge(spec: dict[str, Any], articles: Sequence[Article], s: Any) -> dic
     return {m: 100 * v / max(1, len(articles)) for m, v in totals.items()}
 
 
-def fit_with_redundancy(train: Sequence[Rows], s: Any) -> dict[str, Any]:
-    """Fit the weights, then choose the redundancy trade-off by ROUGE on the same training articles."""
+def fit_model(train: Sequence[Rows], s: Any) -> dict[str, Any]:
+    """Fit the weights, then choose the swap margin by the lede's ROUGE on the same training articles."""
     spec = fit(train)
     best = None
-    for red in REDUNDANCY:
-        spec["redundancy"] = red
+    for margin in MARGINS:
+        spec["swap_margin"] = margin
         r = lede_rouge(spec, [t.article for t in train], s)
-        val = r["rouge1"] + r["rouge2"] + r["rougeLsum"]
+        val = r["rouge1"] + r["rouge2"] + r["rougeL"]
         if best is None or val > best[0]:
-            best = (val, red)
-    spec["redundancy"] = best[1] if best else 0.0
+            best = (val, margin)
+    spec["swap_margin"] = best[1] if best else 1.0
     return spec
 
 
@@ -152,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     s = summarizer(vectors=load_vectors())
     data = rows(articles, s)
     save_vectors(s)
-    spec = fit_with_redundancy(data, s)
+    spec = fit_model(data, s)
     print(json.dumps({k: v for k, v in spec.items() if k not in ("mean", "scale")}, indent=1))
     if not args.dry_run:
         MODEL_PATH.write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")

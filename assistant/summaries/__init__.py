@@ -22,6 +22,7 @@ from assistant.summaries.base import (
     release_citation,
     render,
     select_releases,
+    with_corrections,
 )
 from assistant.summaries.extractive import Summarizer, clause_cut, whole_quotes
 from assistant.summaries.scorer import DEFAULT_WEIGHTS, Weights, mmr, score
@@ -30,5 +31,5 @@ __all__ = [
     "DEFAULT_WEIGHTS", "FORMATS", "LEDE_SENTENCES", "MAX_BULLETS", "NOT_SAID", "SOCIAL_LIMIT", "SUMMARIZERS",
     "Corrections", "Summarizer", "Weights", "build_summary", "check_format", "clause_cut", "corrections",
     "create_summarizer", "empty_summary", "mmr", "release_citation", "render", "score", "select_releases",
-    "whole_quotes",
+    "whole_quotes", "with_corrections",
 ]

@@ -32,7 +32,7 @@ from assistant.summaries.base import (
     corrections,
     empty_summary,
 )
-from assistant.summaries.scorer import DEFAULT_WEIGHTS, LinearModel, Weights, default_model, mmr, score
+from assistant.summaries.scorer import DEFAULT_WEIGHTS, LinearModel, Weights, default_model, lead_swaps, mmr, score
 from assistant.types import Release, Summary, SummaryPoint
 
 if TYPE_CHECKING:
@@ -114,7 +114,9 @@ class Summarizer:
         self.embedder = embedder
         self.model = model or default_model()
         # the selection's redundancy trade-off is fitted with the model (its scores set the scale)
-        self.weights = weights or replace(DEFAULT_WEIGHTS, redundancy=float(self.model.spec.get("redundancy", 0.3)))
+        spec = self.model.spec
+        self.weights = weights or replace(DEFAULT_WEIGHTS, redundancy=float(spec.get("redundancy", 0.3)),
+                                          swap_margin=float(spec.get("swap_margin", 1.0)))
         self.cache_size = cache_size
         self._vectors: dict[str, Any] = {}  # sentence -> vector: a release summarised again costs nothing
 
@@ -156,7 +158,7 @@ class Summarizer:
         cands, V = self.candidates(releases, query)
         if not cands:
             return []
-        picked = mmr(cands, V, n, weights=self.weights, allow=_fact_or_quote)
+        picked = lead_swaps(cands, V, n, weights=self.weights, allow=_fact_or_quote)
         return [cands[i].text for i in _reading_order(cands, picked)]
 
     def summarize(self, releases: Sequence[Release], fmt: str = "brief", *, query: str | None = None) -> Summary:
@@ -174,7 +176,7 @@ class Summarizer:
             headline = releases[top.source - 1].title.strip()
             if headline:
                 points.append(SummaryPoint(headline, (top.source,), True, "headline"))
-            picked = mmr(cands, V, LEDE_SENTENCES, weights=w, allow=_fact_or_quote)
+            picked = lead_swaps(cands, V, LEDE_SENTENCES, weights=w, allow=_fact_or_quote)
             points += [_point(cands[i], "lede") for i in _reading_order(cands, picked)]
         elif fmt == "bullets":
             facts = mmr(cands, V, MAX_BULLETS - 1, weights=w, allow=lambda c: not c.quote)

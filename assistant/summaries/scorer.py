@@ -6,10 +6,13 @@ model weighs position against what the sentence holds: its centrality (mean embe
 with the rest of its release), its similarity with the headline and with the lede, figures and
 names, quote marks with or without a speaker, and flags of boilerplate (fragments, questions,
 very short or long sentences). ``benchmarks/train_summary_scorer.py`` fits it on the FRANK CNN/DM
-dev articles (target: each sentence's ROUGE overlap with the reference highlights) and writes
+dev articles (a logistic regression: is the sentence in the greedy ROUGE oracle summary?) and writes
 ``summary_model.json``; serving evaluates the linear model in numpy, with no scikit-learn.
 
-``mmr`` then picks sentences by score minus redundancy with those already picked.
+The lead is a prior, not a competitor: ``lead_swaps`` starts from the first sentences and replaces
+one only where the model prefers a later sentence by a fitted margin (a dateline, a teaser, a
+fragment, a lede that is an unattributed quote). ``mmr`` picks the points of the other formats by
+score minus redundancy with those already picked.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class Weights:
     query: float = 0.8  # topic similarity (a topic summary); CNN/DM has no topics to learn it from
     redundancy: float = 0.3  # MMR trade-off: score - redundancy * max similarity to what is picked
     duplicate: float = 0.85  # above this similarity a sentence repeats one already picked
+    swap_margin: float = 1.0  # how much more the model must prefer a later sentence to replace one of the lead
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -182,3 +186,29 @@ def mmr(cands: list[Candidate], vectors: Any, k: int, *, weights: Weights = DEFA
         chosen.append(best)
         pool.remove(best)
     return picked
+
+
+def lead_swaps(cands: list[Candidate], vectors: Any, k: int, *, weights: Weights = DEFAULT_WEIGHTS,
+               allow: Any = None) -> list[int]:
+    """Indices of ``k`` passages: the lead (the first of each release, then the second, ...), where each
+    weakest one is replaced by the best later passage while the model prefers that by ``swap_margin``."""
+    import numpy as np
+
+    V = np.asarray(vectors)
+    pool = sorted((i for i in range(len(cands)) if allow is None or allow(cands[i])),
+                  key=lambda i: (cands[i].index, cands[i].source))
+    chosen = pool[:k]
+    for _ in range(k):
+        rest = [i for i in pool if i not in chosen]
+        if not rest:
+            break
+        worst = min(chosen, key=lambda i: cands[i].score)
+        kept = [j for j in chosen if j != worst]
+        fresh = [i for i in rest if max((float(V[i] @ V[j]) for j in kept), default=0.0) < weights.duplicate]
+        if not fresh:
+            break
+        best = max(fresh, key=lambda i: cands[i].score)
+        if cands[best].score - cands[worst].score <= weights.swap_margin:
+            break
+        chosen = [*kept, best]
+    return chosen
