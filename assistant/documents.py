@@ -29,11 +29,12 @@ FORMAT_TITLES = {"brief": "Brief", "bullets": "Key points", "social": "Social po
                  "exec": "Executive summary"}
 SECTION_TITLES = {"what_happened": "What happened", "why_it_matters": "Why it matters",
                   "what_is_next": "What is next"}
-CORRECTION_LABEL = "Correction: "
+CORRECTION_LABEL = "Correction:"
 UNVERIFIED = " (unverified)"
 # characters XML 1.0 forbids: python-docx refuses them, and they never belong in a draft
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+_ENTITY = re.compile(r"&(?=#?\w+;)")  # only an "&" that would start an entity ("&lt;") needs escaping
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"'`]+$", re.I)
 
 
@@ -69,12 +70,12 @@ def clean(text: str) -> str:
 
 def escape_markdown(text: str) -> str:
     """Release text as literal Markdown: no markup, links or HTML of its own survive rendering."""
-    return _MD_SPECIAL.sub(r"\\\1", clean(text)).replace("&", "&amp;")
+    return _ENTITY.sub("&amp;", _MD_SPECIAL.sub(r"\\\1", clean(text)))
 
 
 # ---- a summary as blocks ---------------------------------------------------------------------
 def _point_runs(p: SummaryPoint) -> list[Run]:
-    runs = [Run(CORRECTION_LABEL, bold=True)] if p.section == "correction" else []
+    runs = [Run(CORRECTION_LABEL, bold=True), Run(" ")] if p.section == "correction" else []
     text = p.text + (f" — {p.attribution}" if p.attribution else "")
     runs.append(Run(text))
     if p.citations:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from assistant.boilerplate import Candidate, body_sentences
+from assistant.boilerplate import Candidate, body_sentences, dateline_end
 from assistant.summaries.base import (
     LEDE_SENTENCES,
     MAX_BULLETS,
@@ -137,6 +137,9 @@ class Summarizer:
         """Unscored candidates (whole quotes, nothing superseded or stale), their vectors, title and topic vectors."""
         fixes = corrections(releases)
         cands = [c for n, r in enumerate(releases, 1) for c in whole_quotes(body_sentences(r, n)) if fixes.usable(c)]
+        for k, c in enumerate(cands):  # the corrected text after a notice starts with its own dateline
+            if c.source in fixes.notices and (k == 0 or cands[k - 1].source != c.source):
+                c.start += dateline_end(c.release.text[c.start:c.end])
         if not cands:
             return [], None, {}, None
         titles = [(n, r.title) for n, r in enumerate(releases, 1) if r.title.strip()]
