@@ -388,3 +388,19 @@ def test_docx_from_the_cli_and_the_api(corpus_index, tmp_path: Path) -> None:  #
                               headers={"Accept": DOCX_MEDIA_TYPE}, timeout=60)
     assert response.status_code == 200
     check_docx(response.content, 2)
+
+
+def test_correction_without_a_statement_gets_a_note_and_blocks_the_stale_figure(summarizer: Summarizer) -> None:
+    old = Release(id="acme-old", title="Acme Opens Toledo Plant", date="2025-03-03",
+                  text=("Acme Corp. today opened a $40 million battery plant in Toledo that will employ 300 people.\n\n"
+                        "The plant will make 2 million cells a year for electric buses."))
+    new = Release(id="acme-new", title="CORRECTION: Acme Opens Toledo Plant", date="2025-03-04",
+                  text=("This release replaces the release issued on March 3, 2025, which misstated the plant's cost "
+                        "as $40 million.\n\n"
+                        "Acme Corp. today opened a $46 million battery plant in Toledo that will employ 300 people.\n\n"
+                        "The plant will make 2 million cells a year for electric buses."))
+    for fmt in FORMATS:
+        summary = summarizer.summarize([old, new], fmt)
+        assert "$40 million" not in summary.plain and "$46 million" in summary.plain, summary.plain
+        note = next(p for p in summary.points if p.section == "correction")
+        assert "Acme Opens Toledo Plant" in note.text and "corrected on 2025-03-04" in note.text

@@ -28,6 +28,9 @@ LEDE_SENTENCES = 3
 NOT_SAID = "The releases do not say."
 
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+# a figure a correction can change: an amount, a percentage, a quantity with its unit (not a date's day)
+_FIGURE = re.compile(r"(?:[$€£¥]\s?)(\d[\d,]*(?:\.\d+)?)|(\d[\d,]*(?:\.\d+)?)\s?(?:%|percent\b|per\s+cent\b|"
+                     r"million\b|billion\b|thousand\b|[kMGT]Wh?\b|customers\b|homes\b|jobs\b)", re.I)
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _CORRECT = re.compile(r"\bcorrect(?:ed)?\b", re.I)
 
@@ -59,6 +62,10 @@ class Corrections:
 
 def _numbers(text: str) -> set[str]:
     return {m.group(0).replace(",", "") for m in _NUMBER.finditer(text)}
+
+
+def _figures(text: str) -> set[str]:
+    return {(m.group(1) or m.group(2)).replace(",", "") for m in _FIGURE.finditer(text)}
 
 
 def _notice(release: Release) -> tuple[int, int] | None:
@@ -94,9 +101,9 @@ def corrections(releases: Sequence[Release]) -> Corrections:
         current = _numbers(rest)
         if span:
             out.notices[n] = span
-            out.stale |= _numbers(text[span[0]:span[1]]) - current
+            out.stale |= _figures(text[span[0]:span[1]]) - current
         if n in replaced:
-            out.stale |= _numbers(replaced[n].old.text) - current
+            out.stale |= _figures(replaced[n].old.text) - current
         statement = None
         if span:
             for s, e in sentence_spans(text[span[0]:span[1]]):
