@@ -9,6 +9,10 @@ scored in the same run by the same scorer: Google's ``rouge-score`` with the Por
 F1 of ROUGE-1, ROUGE-2, ROUGE-L (sentence level) and ROUGE-Lsum (sentences on lines, the
 variant papers report as ROUGE-L on CNN/DM).
 
+Beside the shipped model, the learned sentence scorer is cross-validated (``benchmarks/train_summary_scorer.py``
+fits it on the training folds only): 5 folds by article, folds by outlet (CNN / Daily Mail), and FRANK's own
+split (fit on its validation articles, score its test articles) as the stand-in for unseen articles.
+
     .venv/bin/python benchmarks/summaries.py --json /tmp/summaries.json
     .venv/bin/python benchmarks/summaries.py --articles DIR --limit 50
 """
