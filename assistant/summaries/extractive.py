@@ -140,6 +140,7 @@ class Summarizer:
         for k, c in enumerate(cands):  # the corrected text after a notice starts with its own dateline
             if c.source in fixes.notices and (k == 0 or cands[k - 1].source != c.source):
                 c.start += dateline_end(c.release.text[c.start:c.end])
+            c.index = 0 if k == 0 or cands[k - 1].source != c.source else cands[k - 1].index + 1
         if not cands:
             return [], None, {}, None
         titles = [(n, r.title) for n, r in enumerate(releases, 1) if r.title.strip()]
@@ -261,7 +262,8 @@ def clause_cut(text: str, room: int) -> str:
 
 def _exec(cands: list[Candidate], V: Any, w: Weights) -> list[SummaryPoint]:
     """What happened (the lede), why it matters (impact: figures, customers, firsts, a quote), what is next."""
-    happened = mmr(cands, V, 2, weights=w, allow=lambda c: not c.quote and c.words <= 50)
+    happened = lead_swaps(cands, V, 2, weights=w, allow=lambda c: not c.quote and c.words <= 50)
+    happened.sort(key=lambda i: -cands[i].score)
     happened = happened[:1] + [i for i in happened[1:] if cands[i].index <= 2]
     taken = list(happened)
     matters = mmr(cands, V, 2, weights=w, exclude=taken,
