@@ -215,19 +215,19 @@ def summarize(assistant: Any, release_ids: tuple[str, ...], query: str | None, s
     require_index(assistant)
     summary = assistant.summarize(release_ids=list(release_ids) or None, query=query, since=since, until=until,
                                   sources=list(sources) or None, fmt=fmt, backend=backend)
+    from assistant.documents import summary_to_docx, summary_to_markdown, summary_to_text
+
     if output:
         if suffix == ".docx":
-            from assistant.summary_docx import summary_to_docx
-
             output.write_bytes(summary_to_docx(summary))
         else:
-            output.write_text((summary.to_text() if suffix == ".txt" else summary.to_markdown()) + "\n",
-                              encoding="utf-8")
+            text = summary_to_text(summary) if suffix == ".txt" else summary_to_markdown(summary)
+            output.write_text(text + "\n", encoding="utf-8")
     if as_json:
         echo_json(summary.to_dict())
     else:
         shown = _visible_citations(summary)
-        echo(shown.to_text() if plain else shown.to_markdown(), lines=True)
+        echo(summary_to_text(shown) if plain else summary_to_markdown(shown), lines=True)
     unverified = summary.details.get("unverified", 0)
     if unverified:
         echo(f"note: {unverified} point(s) are not supported by the sources they cite (marked unverified)", err=True)

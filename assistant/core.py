@@ -367,12 +367,13 @@ class Assistant:
                          sources: Sequence[str] | None = None) -> list[Release]:
         """The releases a summary covers: those named, else the best matches for a topic, else the newest
         that pass the date and source filters (at most ASSISTANT_SUMMARY_RELEASES)."""
-        from assistant.summaries import select_releases
+        from assistant.summaries import select_releases, with_corrections
 
         s = self.settings
-        return select_releases(self.store, self.retriever, release_ids=release_ids, query=query, since=since,
-                               until=until, sources=sources, limit=s.summary_releases,
-                               min_relevance=s.min_relevance, max_query_chars=s.max_question_chars)
+        return with_corrections(self.store, select_releases(
+            self.store, self.retriever, release_ids=release_ids, query=query, since=since, until=until,
+            sources=sources, limit=s.summary_releases, min_relevance=s.min_relevance,
+            max_query_chars=s.max_question_chars))
 
     def summarize(self, *, release_ids: Sequence[str] | None = None, query: str | None = None,
                   since: str | None = None, until: str | None = None, sources: Sequence[str] | None = None,

@@ -59,6 +59,11 @@ def is_correction(release: Release) -> bool:
     return bool(_BODY_MARK.search(_opening(release)))
 
 
+def states_correction(text: str) -> bool:
+    """Whether a passage says that a release is corrected or replaced ("misstated", "replaces the release")."""
+    return bool(_BODY_MARK.search(text or ""))
+
+
 def supersessions(releases: Iterable[Release]) -> dict[str, Supersession]:
     """Map each superseded release's id to its supersession, over one set of releases.
 

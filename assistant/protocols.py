@@ -75,5 +75,7 @@ def answer_pieces(answer: Answer) -> Iterator[str | Answer]:
 
 def summary_pieces(summary: Summary) -> Iterator[str | Summary]:
     """A finished summary as a stream: the whole Markdown draft at once (nothing to stream offline), then it."""
-    yield summary.to_markdown()
+    from assistant.documents import summary_to_markdown
+
+    yield summary_to_markdown(summary)
     yield summary

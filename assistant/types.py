@@ -242,21 +242,3 @@ class Summary:
                 "backend": self.backend, "points": [p.to_dict() for p in self.points],
                 "citations": [c.to_dict() for c in self.citations], "details": self.details}
 
-    def source_lines(self) -> list[str]:
-        lines = []
-        for c in self.citations:
-            where = c.url or c.release_id
-            date = f", {c.date}" if c.date else ""
-            lines.append(f"[{c.number}] {c.title}{date} — {where}")
-        return lines
-
-    def to_markdown(self) -> str:
-        """The summary followed by its numbered sources, ready to paste."""
-        if not self.citations:
-            return self.text
-        return "\n".join([self.text, "", "Sources:", *self.source_lines()])
-
-    def to_text(self) -> str:
-        if not self.citations:
-            return self.plain
-        return "\n".join([self.plain, "", "Sources:", *self.source_lines()])

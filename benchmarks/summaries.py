@@ -9,6 +9,10 @@ scored in the same run by the same scorer: Google's ``rouge-score`` with the Por
 F1 of ROUGE-1, ROUGE-2, ROUGE-L (sentence level) and ROUGE-Lsum (sentences on lines, the
 variant papers report as ROUGE-L on CNN/DM).
 
+Beside the shipped model, the learned sentence scorer is cross-validated (``benchmarks/train_summary_scorer.py``
+fits it on the training folds only): 5 folds by article, folds by outlet (CNN / Daily Mail), and FRANK's own
+split (fit on its validation articles, score its test articles) as the stand-in for unseen articles.
+
     .venv/bin/python benchmarks/summaries.py --json /tmp/summaries.json
     .venv/bin/python benchmarks/summaries.py --articles DIR --limit 50
 """
@@ -18,21 +22,38 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import re
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_ARTICLES = ROOT.parent / "shared" / "data" / "frank" / "articles"
+FRANK_ROOT = ROOT.parent / "shared" / "data" / "frank"
+DEFAULT_ARTICLES = FRANK_ROOT / "articles"
 METRICS = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 REFERENCE_KEYS = ("bart_reference", "reference", "highlights")
 
 
-def load_articles(folder: Path) -> list[tuple[str, str, str]]:
-    """(id, article text as paragraphs, reference) for every file that has a reference summary."""
+def headline(url: str) -> str:
+    """The headline an article URL carries in its slug ("…/article-3023941/Gary-Locke-set-….html"), else ""."""
+    path = [p for p in re.sub(r"[?#].*$", "", url or "").split("/") if p]
+    for part in reversed(path[3:]):
+        part = re.sub(r"\.html?$", "", part)
+        if part in ("index", "") or part.isdigit() or re.fullmatch(r"article-\d+", part):
+            continue
+        if "-" in part:
+            return " ".join(w for w in part.split("-") if w)
+    return ""
+
+
+def load_articles(folder: Path, *, titles: bool = True) -> list[Any]:
+    """Every article file with a reference summary, with the headline of its URL as its title."""
+    from benchmarks.train_summary_scorer import Article
+
     out = []
     for f in sorted(folder.glob("*.json")):
         d = json.loads(f.read_text(encoding="utf-8"))
@@ -43,8 +64,10 @@ def load_articles(folder: Path) -> list[tuple[str, str, str]]:
             continue
         lines = [ln.strip() for ln in d.get("article_lines") or [] if ln.strip()]
         text = "\n\n".join(lines) if lines else d.get("article", "")
+        url = d.get("url") or ""
+        outlet = "dailymail" if "dailymail" in url else "cnn" if "cnn.com" in url else "other"
         if text.strip():
-            out.append((d.get("hash") or f.stem, text, ref))
+            out.append(Article(d.get("hash") or f.stem, headline(url) if titles else "", text, ref, outlet))
     return out
 
 
@@ -60,57 +83,99 @@ def lead(text: str, n: int = 3) -> list[str]:
     return [" ".join(text[s:e].split()) for s, e in sentence_spans(text)[:n]]
 
 
-def run(folder: Path, *, limit: int = 0) -> dict[str, Any]:
+def score_systems(articles: Sequence[Any], s: Any) -> dict[str, dict[str, float]]:
+    """Mean ROUGE F1 x 100 (and words) of ours (``s``'s 3-passage lede) and Lead-3 on ``articles``, in one run."""
     from rouge_score import rouge_scorer
 
-    from assistant.embedding import Embedder
-    from assistant.summaries import Summarizer
     from assistant.types import Release
 
-    articles = load_articles(folder)
+    scorer = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
+    totals = {name: dict.fromkeys((*METRICS, "words"), 0.0) for name in ("ours", "lead3")}
+    for a in articles:
+        systems = {"ours": s.lede([Release(id=a.id, title=a.title, text=a.text)], 3), "lead3": lead(a.text, 3)}
+        target = "\n".join(reference_sentences(a.reference))
+        for name, sents in systems.items():
+            scores = scorer.score(target, "\n".join(sents))
+            for m in METRICS:
+                totals[name][m] += scores[m].fmeasure * 100
+            totals[name]["words"] += sum(len(x.split()) for x in sents)
+    n = max(1, len(articles))
+    return {name: {k: round(v / n, 2) for k, v in t.items()} for name, t in totals.items()}
+
+
+def cross_validate(data: Sequence[Any], folds: Sequence[Sequence[int]], s: Any) -> dict[str, Any]:
+    """Fit on all folds but one, score ours and Lead-3 on that one; article-weighted means over all folds."""
+    from benchmarks.train_summary_scorer import fit_model
+
+    sums: dict[str, dict[str, float]] = {}
+    n = 0
+    for test in folds:
+        held = set(test)
+        spec = fit_model([r for i, r in enumerate(data) if i not in held], s)
+        part = score_systems([data[i].article for i in test], _with(s, spec))
+        for name, vals in part.items():
+            for k, v in vals.items():
+                sums.setdefault(name, {}).setdefault(k, 0.0)
+                sums[name][k] += v * len(test)
+        n += len(test)
+    out: dict[str, Any] = {name: {k: round(v / n, 2) for k, v in vals.items()} for name, vals in sums.items()}
+    out["articles"] = n
+    out["ours_minus_lead3"] = {m: round(out["ours"][m] - out["lead3"][m], 2) for m in METRICS}
+    return out
+
+
+def _with(s: Any, spec: dict[str, Any]) -> Any:
+    from dataclasses import replace
+
+    from assistant.summaries.scorer import LinearModel
+
+    s.model = LinearModel(spec)
+    s.weights = replace(s.weights, redundancy=spec["redundancy"], swap_margin=spec.get("swap_margin", 1.0))
+    return s
+
+
+def run(folder: Path, *, limit: int = 0, folds: int = 5, titles: bool = True) -> dict[str, Any]:
+    import random
+
+    from benchmarks.train_summary_scorer import load_vectors, rows, save_vectors, summarizer
+
+    articles = load_articles(folder, titles=titles)
     if limit:
         articles = articles[:limit]
     if not articles:
         raise SystemExit(f"no article files with a reference summary in {folder}")
-    scorer = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
-    summarizer = Summarizer(Embedder(threads=1))
-    totals: dict[str, dict[str, float]] = {"ours": dict.fromkeys(METRICS, 0.0), "lead3": dict.fromkeys(METRICS, 0.0)}
-    words = {"ours": 0, "lead3": 0}
-    per_article = []
     t0 = time.perf_counter()
-    for i, (aid, text, ref) in enumerate(articles, 1):
-        release = Release(id=aid, title="", text=text)
-        systems = {"ours": summarizer.lede([release], 3), "lead3": lead(text, 3)}
-        target = "\n".join(reference_sentences(ref))
-        row: dict[str, Any] = {"id": aid}
-        for name, sents in systems.items():
-            scores = scorer.score(target, "\n".join(sents))
-            for m in METRICS:
-                totals[name][m] += scores[m].fmeasure
-            words[name] += sum(len(s.split()) for s in sents)
-            row[name] = {m: round(scores[m].fmeasure, 4) for m in METRICS}
-        per_article.append(row)
-        if i % 25 == 0:
-            print(f"  {i}/{len(articles)} articles ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
-    n = len(articles)
+    s = summarizer(vectors=load_vectors())
+    shipped = s.model.spec
     result: dict[str, Any] = {
-        "articles": n,
-        "folder": str(folder),
+        "articles": len(articles), "folder": str(folder), "titles_from_urls": titles,
         "scorer": "rouge-score, use_stemmer=True, F1 x 100",
-        "seconds": round(time.perf_counter() - t0, 1),
-        "python": platform.python_version(),
+        "shipped_model": score_systems(articles, s),
     }
-    for name in totals:
-        result[name] = {m: round(100 * totals[name][m] / n, 2) for m in METRICS}
-        result[name]["mean_words"] = round(words[name] / n, 1)
-    result["ours_beats_lead3"] = {m: result["ours"][m] > result["lead3"][m] for m in METRICS}
-    # The summariser's few weights were set on the even-numbered articles of the FRANK folder (sorted
-    # by file name); the odd-numbered ones are the held-out half.
-    for half, parity in (("tuning_half", 0), ("held_out_half", 1)):
-        rows = per_article[parity::2]
-        result[half] = {name: {m: round(100 * sum(r[name][m] for r in rows) / max(1, len(rows)), 2)
-                               for m in METRICS} for name in totals}
-    result["per_article"] = per_article
+    data = rows(articles, s)
+    save_vectors(s)
+    order = list(range(len(data)))
+    random.Random(0).shuffle(order)
+    result["cv_random_folds"] = cross_validate(data, [order[f::folds] for f in range(folds)], s)
+    outlets = sorted({r.article.outlet for r in data})
+    by_outlet = [[i for i, r in enumerate(data) if r.article.outlet == o] for o in outlets]
+    result["cv_by_outlet"] = cross_validate(data, [f for f in by_outlet if len(f) >= 5], s)
+    split = FRANK_ROOT / "validation_split.txt"
+    if split.is_file():  # FRANK's own validation/test split: fit on validation articles, score the test ones
+        valid = set(split.read_text().split())
+        train = [i for i, r in enumerate(data) if r.article.id in valid]
+        test = [i for i, r in enumerate(data) if r.article.id not in valid]
+        if train and test:
+            from benchmarks.train_summary_scorer import fit_model
+
+            spec = fit_model([data[i] for i in train], s)
+            part = score_systems([data[i].article for i in test], _with(s, spec))
+            part["articles"] = len(test)  # type: ignore[assignment]
+            part["trained_on"] = len(train)  # type: ignore[assignment]
+            result["frank_test_split"] = part
+    _with(s, shipped)
+    result["seconds"] = round(time.perf_counter() - t0, 1)
+    result["python"] = platform.python_version()
     return result
 
 
@@ -119,17 +184,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--articles", type=Path, default=DEFAULT_ARTICLES, help="folder of article JSON files")
     ap.add_argument("--json", type=Path, default=None, help="write the results (with per-article scores) here")
     ap.add_argument("--limit", type=int, default=0, help="only the first N articles")
+    ap.add_argument("--folds", type=int, default=5, help="folds of the cross-validation (by article)")
+    ap.add_argument("--no-titles", action="store_true", help="do not give articles the headline of their URL")
     args = ap.parse_args(argv)
-    result = run(args.articles, limit=args.limit)
+    result = run(args.articles, limit=args.limit, folds=args.folds, titles=not args.no_titles)
     print(f"{result['articles']} articles; ROUGE F1 x 100 (rouge-score, Porter stemmer)")
-    print(f"{'system':8s} " + " ".join(f"{m:>9s}" for m in METRICS) + "  words")
-    for name in ("ours", "lead3"):
-        r = result[name]
-        print(f"{name:8s} " + " ".join(f"{r[m]:9.2f}" for m in METRICS) + f"  {r['mean_words']:5.1f}")
-    for half in ("tuning_half", "held_out_half"):
+    print(f"{'':34s} {'system':6s} " + " ".join(f"{m:>9s}" for m in METRICS) + "  words")
+    for key, label in (("shipped_model", "shipped model (fit on these articles)"),
+                       ("cv_random_folds", f"{args.folds}-fold cross-validated"),
+                       ("cv_by_outlet", "outlet-held-out (CNN / Daily Mail)"),
+                       ("frank_test_split", "fit on FRANK valid, FRANK test")):
+        if key not in result:
+            continue
         for name in ("ours", "lead3"):
-            r = result[half][name]
-            print(f"  {half:13s} {name:6s} " + " ".join(f"{r[m]:9.2f}" for m in METRICS))
+            r = result[key][name]
+            print(f"{label[:34]:34s} {name:6s} " + " ".join(f"{r[m]:9.2f}" for m in METRICS)
+                  + f"  {r['words']:5.1f}")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
     return result

@@ -371,7 +371,7 @@ def test_summarize_markdown_json_and_docx(server: str) -> None:
     assert "[1]" in md.text and "Sources:" in md.text
     js = httpx.post(f"{server}/api/v1/summarize", json=body, headers={"Accept": "application/json"}, timeout=60)
     assert js.status_code == 200 and js.json()["citations"]
-    from assistant.export import DOCX_MEDIA_TYPE
+    from assistant.documents import DOCX_MEDIA_TYPE
 
     docx = httpx.post(f"{server}/api/v1/summarize", json=body, headers={"Accept": DOCX_MEDIA_TYPE}, timeout=60)
     assert docx.status_code == 200 and docx.headers["content-type"] == DOCX_MEDIA_TYPE

@@ -1153,3 +1153,54 @@ def test_the_models_tokenizer_reads_no_control_token_in_a_hostile_source(hostile
         assert vocab.tokenize(raw, add_bos=False, special=True) != vocab.tokenize(raw, add_bos=False, special=False)
     body = format_sources([PromptSource(1, hostile)]).encode()
     assert vocab.tokenize(body, add_bos=False, special=True) == vocab.tokenize(body, add_bos=False, special=False)
+
+
+# ---- summary sources: hostile titles and URLs (issue #19, item 12) ---------------------------
+HOSTILE_TITLE = '<img src=x onerror="alert(1)"> Ferry *times* & [fares](javascript:alert(2))'
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>",
+                                 "JaVaScRiPt:alert(1)", "/etc/passwd", "https://ferries.example/night?x=1&y=2"])
+def test_summary_sources_show_only_http_links_and_escape_markup(url: str, embedder) -> None:  # type: ignore[no-untyped-def]
+    import docx
+
+    from assistant.documents import markdown_to_docx, summary_to_docx, summary_to_markdown, summary_to_text
+    from assistant.summaries import Summarizer
+    from assistant.types import Release
+
+    release = Release(id=url, title=HOSTILE_TITLE, url=url, date="2025-01-02", source="Northbay <b>Ferries</b>",
+                      text="Northbay Ferries added a night crossing between Kessel and Orme on Friday. "
+                           "The crossing takes 50 minutes and costs $12.\n\nTickets go on sale next week.")
+    summary = Summarizer(embedder).summarize([release], "bullets")
+    md, text = summary_to_markdown(summary), summary_to_text(summary)
+    linked = url.startswith("https://")
+    # Markdown, as a CommonMark renderer reads it: no HTML, and no link but an http(s) one
+    from markdown_it import MarkdownIt
+
+    tokens = [t for block in MarkdownIt("commonmark").parse(md) for t in (block.children or [])]
+    assert not [t for t in tokens if t.type in ("html_inline", "html_block")]
+    hrefs = {str(t.attrs["href"]) for t in tokens if t.type == "link_open"}
+    assert hrefs == ({url} if linked else set())
+    assert "<img" not in MarkdownIt("commonmark").render(md)
+    # plain text and .docx: the title's own characters, never entity-escaped; unsafe URLs left out
+    assert "&lt;" not in text and HOSTILE_TITLE in text and (url in text) is linked
+    for data in (summary_to_docx(summary), markdown_to_docx(md)):
+        document = docx.Document(io.BytesIO(data))
+        body = "\n".join(p.text for p in document.paragraphs)
+        assert HOSTILE_TITLE in body and "&lt;" not in body and "&amp;" not in body
+        targets = [r.target_ref for r in document.part.rels.values() if r.reltype.endswith("/hyperlink")]
+        assert set(targets) == ({url} if linked else set())
+
+
+def test_edited_markdown_links_are_kept_only_when_http(tmp_path: Path) -> None:
+    import docx
+
+    from assistant.documents import markdown_to_docx
+
+    md = ("# Draft\n\nSee [our site](https://ferries.example/a) and [this](javascript:alert(1)) "
+          "and <img src=x onerror=alert(1)> &lt;tag&gt;.\n")
+    document = docx.Document(io.BytesIO(markdown_to_docx(md)))
+    targets = [r.target_ref for r in document.part.rels.values() if r.reltype.endswith("/hyperlink")]
+    assert targets == ["https://ferries.example/a"]
+    body = [p.text for p in document.paragraphs]
+    assert body[0] == "Draft" and "<tag>" in body[1] and "&lt;" not in body[1]

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 from assistant.boilerplate import body_sentences, dateline_end, is_clutter
 from assistant.cli import cli
+from assistant.documents import summary_to_docx, summary_to_markdown, summary_to_text
 from assistant.errors import BadInput, NotFound
 from assistant.summaries import FORMATS, SOCIAL_LIMIT, Summarizer
-from assistant.summary_docx import summary_to_docx
 from assistant.types import Release
 
 from .conftest import CORPUS, SEED
@@ -99,6 +99,15 @@ def test_is_clutter(sentence: str, clutter: bool) -> None:
     assert is_clutter(sentence) is clutter
 
 
+def assert_whole_quote(p, release_texts: dict[int, str]) -> None:  # type: ignore[no-untyped-def]
+    """A quote point is verbatim, whole (every quotation mark it opens, it closes) and names its speaker."""
+    text = p.text
+    assert not text.endswith("…"), text
+    assert text.count('"') % 2 == 0 and text.count("“") == text.count("”"), text
+    assert p.attribution or re.search(r"\b(said|says|added|according to)\b", text), text
+    assert any(text in " ".join(t.split()) for t in release_texts.values()), text
+
+
 def check_summary(summary, release_texts: dict[int, str]) -> None:  # type: ignore[no-untyped-def]
     """Invariants every extractive summary keeps, whatever its format."""
     numbers = {c.number for c in summary.citations}
@@ -115,7 +124,7 @@ def check_summary(summary, release_texts: dict[int, str]) -> None:  # type: igno
         for n, s, e in p.evidence:
             assert " ".join(release_texts[n][s:e].split()).startswith(shown)
         if p.quote:
-            assert p.attribution or re.search(r"\b(said|says|added|according to)\b", p.text)
+            assert_whole_quote(p, release_texts)
     for c in summary.citations:
         assert c.verified and c.quote in release_texts[c.number]
 
@@ -127,19 +136,19 @@ def test_every_format_on_every_release(fmt: str, releases: list[Release], summar
         check_summary(summary, {1: release.text})
         sections = [p.section for p in summary.points]
         if fmt == "brief":
-            assert sections == ["headline", "lede", "lede", "lede"]
+            assert [x for x in sections if x != "correction"] == ["headline", "lede", "lede", "lede"]
             assert summary.points[0].text == release.title
         elif fmt == "bullets":
-            assert 3 <= len(summary.points) <= 5
+            assert 3 <= len([x for x in sections if x != "correction"]) <= 5
             assert all(line.startswith("- ") for line in summary.text.splitlines())
         elif fmt == "social":
-            assert 0 < len(summary.plain) <= SOCIAL_LIMIT and summary.plain == summary.text
+            assert 0 < len(summary.plain) <= SOCIAL_LIMIT and summary.plain == summary.text.replace("**", "")
         elif fmt == "newsletter":
-            assert "\n" not in summary.text and 3 <= len(summary.points) <= 4
+            assert "\n" not in summary.text and 3 <= len([x for x in sections if x != "correction"]) <= 4
         else:
-            assert sections[0] == "what_happened" and "why_it_matters" in sections
+            assert [x for x in sections if x != "correction"][0] == "what_happened" and "why_it_matters" in sections
             assert sections[-1] == "what_is_next"
-            assert "**What happened.**" in summary.text and "**What is next.**" in summary.text
+            assert "## What happened" in summary.text and "## What is next" in summary.text
 
 
 def test_bullets_carry_a_verbatim_attributed_quote(releases: list[Release], summarizer: Summarizer) -> None:
@@ -170,7 +179,8 @@ def test_summary_of_several_releases_numbers_its_sources(releases: list[Release]
     assert len(summary.citations) >= 2
     by_number = {c.number: next(r.text for r in picked if r.id == c.release_id) for c in summary.citations}
     check_summary(summary, by_number)
-    assert "Sources:" in summary.to_markdown() and summary.to_text().count("\n[") == len(summary.citations)
+    assert "Sources:" in summary_to_markdown(summary)
+    assert summary_to_text(summary).count("\n[") == len(summary.citations)
 
 
 def test_unknown_format_is_a_user_error(summarizer: Summarizer, releases: list[Release]) -> None:
@@ -216,7 +226,7 @@ def test_assistant_summarize_by_id_topic_and_dates(corpus_index) -> None:  # typ
 
 def test_summarize_stream_ends_with_the_summary(corpus_index) -> None:  # type: ignore[no-untyped-def]
     items = list(corpus_index.summarize_stream(release_ids=[SEED_ID], fmt="social"))
-    assert isinstance(items[0], str) and items[-1].fmt == "social" and items[0] == items[-1].to_markdown()
+    assert isinstance(items[0], str) and items[-1].fmt == "social" and items[0] == summary_to_markdown(items[-1])
 
 
 def test_cli_summarize(corpus_index, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -232,7 +242,7 @@ def test_cli_summarize(corpus_index, tmp_path: Path) -> None:  # type: ignore[no
     result = runner.invoke(cli, ["summarize", "-q", "smart meters", "--since", "2020", "-f", "exec", "-o",
                                  str(target), "--data-dir", data])
     assert result.exit_code == 0, result.output
-    assert "**What happened.**" in result.stdout and "Sources:" in result.stdout
+    assert "## What happened" in result.stdout and "Sources:" in result.stdout
     assert target.stat().st_size > 5000
 
     result = runner.invoke(cli, ["summarize", SEED_ID, "-f", "social", "--plain", "--data-dir", data])
@@ -242,3 +252,157 @@ def test_cli_summarize(corpus_index, tmp_path: Path) -> None:  # type: ignore[no
     assert result.exit_code == 1 and "choose releases" in result.output
     result = runner.invoke(cli, ["summarize", SEED_ID, "-o", str(tmp_path / "x.pdf"), "--data-dir", data])
     assert result.exit_code == 1 and ".docx, .md or .txt" in result.output
+
+
+# ---- corrections, whole quotes, documents ---------------------------------------------------
+OLD_Q3 = "https://news.northwindgrid.example/2022/10/27/northwind-grid-reports-third-quarter-2022-results/"
+NEW_Q3 = "https://news.northwindgrid.example/2022/10/28/correction-northwind-grid-reports-third-quarter-2022-results/"
+
+
+def _docx_text(data: bytes) -> str:
+    import docx
+
+    return "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_correction_pair_states_the_corrected_figure_in_every_format(fmt: str, releases: list[Release],
+                                                                      summarizer: Summarizer) -> None:
+    old = next(r for r in releases if r.id == OLD_Q3)
+    new = next(r for r in releases if r.id == NEW_Q3)
+    for picked in ([old, new], [new, old], [new]):
+        summary = summarizer.summarize(picked, fmt)
+        for text in (summary.text, summary.plain, summary_to_text(summary), _docx_text(summary_to_docx(summary))):
+            assert "584" not in text and "17.5" not in text, text  # the superseded revenue is never stated
+            assert "$548 million" in text and "Correction:" in text, text
+        assert [c.release_id for c in summary.citations] == [NEW_Q3]
+        notes = [p for p in summary.points if p.section == "correction"]
+        assert len(notes) == 1 and notes[0].verified and notes[0].citations == (1,)
+        check_summary(summary, {1: new.text})
+        if fmt == "social":
+            assert len(summary.plain) <= SOCIAL_LIMIT
+
+
+def test_superseded_release_alone_is_summarised_as_it_is(releases: list[Release], summarizer: Summarizer) -> None:
+    old = next(r for r in releases if r.id == OLD_Q3)  # without its correction, nothing says it is wrong
+    assert "Correction:" not in summarizer.summarize([old], "brief").text
+
+
+def test_correction_through_the_assistant_and_the_openai_prompt_sources(corpus_index) -> None:  # type: ignore[no-untyped-def]
+    for ids in ([OLD_Q3], [OLD_Q3, NEW_Q3]):  # the corrected release alone brings in its correction
+        summary = corpus_index.summarize(release_ids=ids, fmt="exec")
+        assert "584" not in summary_to_markdown(summary) and "$548 million" in summary_to_markdown(summary)
+        assert "Correction:" in summary_to_markdown(summary) and summary.citations[0].release_id == NEW_Q3
+    from assistant.generative import LLMSummarizer
+
+    llm = LLMSummarizer(corpus_index.embedder, None)  # the sources an LLM would see, without calling one
+    sources = llm.sources([next(r for r in corpus_releases() if r.id == i) for i in (OLD_Q3, NEW_Q3)])
+    assert all("584" not in s.text and "17.5 percent" not in s.text for s in sources)
+
+
+QUOTES = Release(
+    id="quotes", title="Harlow Bay Opens Battery Plant",
+    text=("HARLOW BAY, Ore., June 12, 2023 -- Northwind Grid today opened the Harlow Bay battery plant, a 200 MW "
+          "storage center on the site of the old power station.\n\n"
+          '"Harlow Bay grew up around that old power plant. I am glad to see the site put back to work for the next '
+          'generation," said Mayor Rosa Navarro.\n\n'
+          '"We built it in eleven months. It stores enough power for 150,000 homes. '
+          "And it will cut peak costs for every customer by next summer.\n\n"
+          'The plant will start a second phase in 2024, the company said.\n\n'
+          "The plant cost $180 million and employs 40 people.\n\n"
+          '"This is the biggest battery in the region," said Dana Whitfield, chief executive officer.'),
+    date="2023-06-12",
+)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_quotes_are_whole_with_their_speaker_in_every_format(fmt: str, releases: list[Release],
+                                                             summarizer: Summarizer) -> None:
+    summary = summarizer.summarize([QUOTES], fmt)
+    check_summary(summary, {1: QUOTES.text})
+    shown = summary.plain
+    assert "Harlow Bay grew up around that old power plant. —" not in shown
+    assert "We built it in eleven months" not in shown  # a quotation that never closes is never shown
+    for p in summary.points:
+        if "grew up" in p.text:
+            assert "put back to work for the next generation" in p.text and "Navarro" in p.text
+    plant = next(r for r in releases if "battery-plant" in r.id)
+    check_summary(summarizer.summarize([plant], fmt), {1: plant.text})
+
+
+def _docx_structure(data: bytes) -> tuple[list[tuple[str, str]], list[str]]:
+    """(style, text) of every paragraph, and the targets of its hyperlinks (read back with python-docx)."""
+    import docx
+    from docx.opc.constants import RELATIONSHIP_TYPE
+
+    document = docx.Document(io.BytesIO(data))
+    links = [r.target_ref for r in document.part.rels.values() if r.reltype == RELATIONSHIP_TYPE.HYPERLINK]
+    return [(p.style.name, p.text) for p in document.paragraphs], links
+
+
+def check_docx(data: bytes, summary_sources: int) -> None:
+    paras, links = _docx_structure(data)
+    headings = [t for s, t in paras if s.startswith("Heading")]
+    assert "Sources:" in headings
+    after = [t for _, t in paras[[t for _, t in paras].index("Sources:") + 1:]]
+    assert len(after) == summary_sources and all(t.startswith(f"[{n}] ") for n, t in enumerate(after, 1))
+    assert links and all(u.startswith("https://") for u in links)
+
+
+def test_docx_structure_from_a_summary_and_from_edited_markdown(releases: list[Release],
+                                                                summarizer: Summarizer) -> None:
+    from assistant.documents import markdown_to_docx
+
+    picked = [r for r in releases if "pinecrest" in r.id or "battery-plant" in r.id]
+    summary = summarizer.summarize(picked, "exec")
+    data = summary_to_docx(summary)
+    check_docx(data, len(summary.citations))
+    paras, _ = _docx_structure(data)
+    assert [t for s, t in paras if s == "Heading 2"][:2] == ["What happened", "Why it matters"]
+    # the UI's path: the draft's Markdown, edited, then downloaded
+    edited = summary_to_markdown(summary).replace("## Why it matters", "## Why it matters to us")
+    paras, links = _docx_structure(markdown_to_docx(edited))
+    assert "Why it matters to us" in [t for s, t in paras if s.startswith("Heading")]
+    check_docx(markdown_to_docx(edited), len(summary.citations))
+    assert "\\[" not in "".join(t for _, t in paras) and "**" not in "".join(t for _, t in paras)
+
+
+def test_docx_from_the_cli_and_the_api(corpus_index, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+
+    from assistant.documents import DOCX_MEDIA_TYPE
+
+    from .servers import running
+
+    data = str(corpus_index.settings.data_dir)
+    target = tmp_path / "brief.docx"
+    ids = [SEED_ID, "https://news.northwindgrid.example/2019/06/18/northwind-grid-and-pinecrest-cooperative-sign-"
+                    "clean-power-agreement/"]
+    result = CliRunner().invoke(cli, ["summarize", *ids, "-f", "bullets", "-o", str(target), "--data-dir", data])
+    assert result.exit_code == 0, result.output
+    check_docx(target.read_bytes(), 2)
+    try:
+        from assistant.web.app import create_app  # type: ignore[import-not-found]
+    except ImportError:
+        from assistant.api import create_app
+    with running(create_app(corpus_index)) as base:
+        response = httpx.post(f"{base}/api/v1/summarize", json={"release_ids": ids, "format": "exec"},
+                              headers={"Accept": DOCX_MEDIA_TYPE}, timeout=60)
+    assert response.status_code == 200
+    check_docx(response.content, 2)
+
+
+def test_correction_without_a_statement_gets_a_note_and_blocks_the_stale_figure(summarizer: Summarizer) -> None:
+    old = Release(id="acme-old", title="Acme Opens Toledo Plant", date="2025-03-03",
+                  text=("Acme Corp. today opened a $40 million battery plant in Toledo that will employ 300 people.\n\n"
+                        "The plant will make 2 million cells a year for electric buses."))
+    new = Release(id="acme-new", title="CORRECTION: Acme Opens Toledo Plant", date="2025-03-04",
+                  text=("This release replaces the release issued on March 3, 2025, which misstated the plant's cost "
+                        "as $40 million.\n\n"
+                        "Acme Corp. today opened a $46 million battery plant in Toledo that will employ 300 people.\n\n"
+                        "The plant will make 2 million cells a year for electric buses."))
+    for fmt in FORMATS:
+        summary = summarizer.summarize([old, new], fmt)
+        assert "$40 million" not in summary.plain and "$46 million" in summary.plain, summary.plain
+        note = next(p for p in summary.points if p.section == "correction")
+        assert "Acme Opens Toledo Plant" in note.text and "corrected on 2025-03-04" in note.text

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant import inputs
 from assistant.core import Assistant
+from assistant.documents import summary_to_docx, summary_to_markdown
 from assistant.errors import AssistantError, BadInput
 from assistant.types import Answer
 from assistant.web.guards import require_read, require_write
@@ -104,7 +105,7 @@ def search(q: str = Query(..., description="What to look for.", pattern=NOT_BLAN
 
 
 def docx_type() -> str:
-    from assistant.export import DOCX_MEDIA_TYPE
+    from assistant.documents import DOCX_MEDIA_TYPE
 
     return DOCX_MEDIA_TYPE
 
@@ -125,21 +126,11 @@ def summarize_route(body: SummarizeRequest, request: Request, assistant: Assista
                         until=body.until, sources=body.sources, fmt=body.format, backend=body.backend)
     accept = request.headers.get("accept", "")
     if docx_type() in accept:
-        return Response(summary_docx(summary), media_type=docx_type(),
+        return Response(summary_to_docx(summary), media_type=docx_type(),
                         headers={"Content-Disposition": f'attachment; filename="summary-{body.format}.docx"'})
     if "application/json" in accept and "text/markdown" not in accept:
-        return JSONResponse(summary.to_dict() if hasattr(summary, "to_dict") else
-                            {"summary": summary.to_markdown()})
-    return Response(summary.to_markdown(), media_type="text/markdown; charset=utf-8")
-
-
-def summary_docx(summary: Any) -> bytes:
-    to_docx = getattr(summary, "to_docx", None)
-    if callable(to_docx):
-        return to_docx()
-    from assistant.export import markdown_to_docx
-
-    return markdown_to_docx(summary.to_markdown())
+        return JSONResponse(summary.to_dict())
+    return Response(summary_to_markdown(summary), media_type="text/markdown; charset=utf-8")
 
 
 @router.get("/releases", tags=["releases"], dependencies=READ, response_model=ReleaseList,

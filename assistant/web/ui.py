@@ -24,6 +24,7 @@ import gradio as gr
 
 from assistant import inputs
 from assistant.core import Assistant
+from assistant.documents import summary_to_markdown
 from assistant.errors import AssistantError, BadInput
 from assistant.types import Answer
 from assistant.web.conversations import new_conversation, open_conversation, remember, restore
@@ -171,7 +172,7 @@ def build_ui(assistant: Assistant) -> Any:
         if summary is None:
             return
         n = len(summary.citations)
-        draft = summary.to_markdown()
+        draft = summary_to_markdown(summary)
         if not summary.covered:
             yield draft, draft, f"<p class='warn'>{esc(summary.text)}</p>"
             return
@@ -186,7 +187,7 @@ def build_ui(assistant: Assistant) -> Any:
         name = f"summary-{''.join(c for c in fmt or 'draft' if c.isalnum()) or 'draft'}"
         md = folder / f"{name}.md"
         md.write_text(draft, encoding="utf-8")
-        from assistant.export import markdown_to_docx
+        from assistant.documents import markdown_to_docx
 
         docx = folder / f"{name}.docx"
         docx.write_bytes(markdown_to_docx(draft))

@@ -1,0 +1,185 @@
+"""Fit the summary sentence scorer (assistant/summaries/summary_model.json) on the FRANK CNN/DM dev articles.
+
+Every body passage of an article (as the summariser sees it: boilerplate out, whole quotes) gets
+the features of ``assistant.summaries.scorer`` and a label: whether it is in the greedy oracle
+summary (up to three passages chosen one by one for the best mean ROUGE-1/ROUGE-2 F1 against the
+reference highlights). A logistic regression on standardised features learns the weights; the
+margin by which the model must prefer a later sentence to replace one of the lead is chosen with
+it, by the ROUGE of the 3-sentence lede on the training articles. Serving reads the exported
+weights with numpy.
+
+    .venv/bin/python benchmarks/train_summary_scorer.py            # fit on all dev articles, write the JSON
+    .venv/bin/python benchmarks/train_summary_scorer.py --dry-run  # fit and print, write nothing
+
+Cross-validated figures come from ``benchmarks/summaries.py``, which uses ``fit`` and ``rows`` from here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+C = 1.0  # inverse L2 penalty of the logistic regression
+MARGINS = (0.5, 1.0, 2.0)  # candidate swap margins (log-odds)
+REDUNDANCY = 1.0  # MMR trade-off of the other formats, in the model's log-odds units (not fitted: no data)
+VECTOR_CACHE = Path("/tmp/summary-scorer-vectors.pkl")
+
+
+@dataclass
+class Article:
+    id: str
+    title: str
+    text: str
+    reference: str
+    outlet: str
+
+
+@dataclass
+class Rows:
+    article: Article
+    X: Any
+    y: Any
+
+
+def summarizer(model_spec: dict[str, Any] | None = None, vectors: dict[str, Any] | None = None) -> Any:
+    from assistant.embedding import Embedder
+    from assistant.summaries import Summarizer
+    from assistant.summaries.scorer import LinearModel
+
+    s = Summarizer(Embedder(threads=2), model=LinearModel(model_spec) if model_spec else None, cache_size=10**7)
+    if vectors:
+        s._vectors = vectors
+    return s
+
+
+def oracle(reference: str, texts: Sequence[str], scorer: Any, k: int = 3) -> list[int]:
+    """Greedy ROUGE oracle: passages added one by one while the mean ROUGE-1/2 F1 of the summary rises."""
+    chosen: list[int] = []
+    best = 0.0
+    for _ in range(k):
+        gains = []
+        for i in range(len(texts)):
+            if i not in chosen:
+                r = scorer.score(reference, "\n".join(texts[j] for j in sorted([*chosen, i])))
+                gains.append(((r["rouge1"].fmeasure + r["rouge2"].fmeasure) / 2, i))
+        if not gains or max(gains)[0] <= best:
+            break
+        best, i = max(gains)
+        chosen.append(i)
+    return chosen
+
+
+def rows(articles: Sequence[Article], s: Any) -> list[Rows]:
+    """Features and oracle labels of every passage of every article."""
+    import numpy as np
+    from rouge_score import rouge_scorer
+
+    from assistant.summaries.scorer import features
+    from assistant.types import Release
+    from benchmarks.summaries import reference_sentences
+
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2"], use_stemmer=True)
+    out = []
+    for a in articles:
+        cands, V, tv, _ = s.passages([Release(id=a.id, title=a.title, text=a.text)])
+        if not cands:
+            continue
+        y = np.zeros(len(cands))
+        y[oracle("\n".join(reference_sentences(a.reference)), [c.text for c in cands], scorer)] = 1.0
+        out.append(Rows(a, features(cands, V, tv), y))
+    return out
+
+
+def fit(train: Sequence[Rows], c: float = C) -> dict[str, Any]:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from assistant.summaries.scorer import FEATURES
+
+    X = np.vstack([r.X for r in train])
+    y = np.concatenate([r.y for r in train])
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=c, max_iter=5000).fit((X - mean) / scale, y)
+    return {"features": list(FEATURES), "mean": mean.tolist(), "scale": scale.tolist(),
+            "coef": model.coef_[0].tolist(), "intercept": float(model.intercept_[0]), "C": c,
+            "trained_on": len(train), "redundancy": REDUNDANCY,
+            "target": "log-odds that the passage is in the greedy ROUGE-1/2 oracle summary of 3"}
+
+
+def lede_rouge(spec: dict[str, Any], articles: Sequence[Article], s: Any) -> dict[str, float]:
+    """Mean ROUGE F1 x 100 of the summariser's 3-sentence lede under ``spec``, on ``articles``."""
+    from rouge_score import rouge_scorer
+
+    from assistant.summaries.scorer import LinearModel
+    from assistant.types import Release
+    from benchmarks.summaries import METRICS, reference_sentences
+
+    model = LinearModel(spec)
+    s.model = model
+    s.weights = replace(s.weights, redundancy=spec["redundancy"], swap_margin=spec["swap_margin"])
+    scorer = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
+    totals = dict.fromkeys(METRICS, 0.0)
+    for a in articles:
+        lede = s.lede([Release(id=a.id, title=a.title, text=a.text)], 3)
+        scores = scorer.score("\n".join(reference_sentences(a.reference)), "\n".join(lede))
+        for m in METRICS:
+            totals[m] += scores[m].fmeasure
+    return {m: 100 * v / max(1, len(articles)) for m, v in totals.items()}
+
+
+def fit_model(train: Sequence[Rows], s: Any) -> dict[str, Any]:
+    """Fit the weights, then choose the swap margin by the lede's ROUGE on the same training articles."""
+    spec = fit(train)
+    best = None
+    for margin in MARGINS:
+        spec["swap_margin"] = margin
+        r = lede_rouge(spec, [t.article for t in train], s)
+        val = r["rouge1"] + r["rouge2"] + r["rougeL"]
+        if best is None or val > best[0]:
+            best = (val, margin)
+    spec["swap_margin"] = best[1] if best else 1.0
+    return spec
+
+
+def load_vectors() -> dict[str, Any]:
+    if VECTOR_CACHE.is_file():
+        return pickle.loads(VECTOR_CACHE.read_bytes())
+    return {}
+
+
+def save_vectors(s: Any) -> None:
+    VECTOR_CACHE.write_bytes(pickle.dumps(s._vectors))
+
+
+def main(argv: list[str] | None = None) -> int:
+    from assistant.summaries.scorer import MODEL_PATH
+    from benchmarks.summaries import DEFAULT_ARTICLES, load_articles
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--articles", type=Path, default=DEFAULT_ARTICLES)
+    ap.add_argument("--dry-run", action="store_true")
+    args = ap.parse_args(argv)
+    articles = load_articles(args.articles)
+    s = summarizer(vectors=load_vectors())
+    data = rows(articles, s)
+    save_vectors(s)
+    spec = fit_model(data, s)
+    print(json.dumps({k: v for k, v in spec.items() if k not in ("mean", "scale")}, indent=1))
+    if not args.dry_run:
+        MODEL_PATH.write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {MODEL_PATH}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
