@@ -82,8 +82,7 @@ def _release_from_html(text: str, *, name: str, id_base: str) -> Release:
     if engine is not None:
         paras = choose_body(engine, paras)
     paras = _without_long_runs(drop_furniture(paras))
-    if paras and title and _norm(paras[0]) == _norm(title):
-        paras = paras[1:]
+    paras = _after_headline(paras, title)
     if not paras:
         raise _Skip("no text left after removing page clutter")
     text_date = find_text_date(lead + paras[:3])
@@ -102,6 +101,17 @@ def _release_from_html(text: str, *, name: str, id_base: str) -> Release:
         author=_known(meta.get("author")) or _known(ld.get("author")),
         path=name,
     )
+
+
+def _after_headline(paras: list[str], title: str | None) -> list[str]:
+    """The body without the headline repeated at its top, nor the kicker lines above it ("Press release ·
+    Leadership", breadcrumbs): the main-text engine keeps both when they sit inside the article element."""
+    if not title:
+        return paras
+    at = next((i for i, p in enumerate(paras[:4]) if _norm(p) == _norm(title)), None)
+    if at is None or not all(len(p) <= 80 and not p.rstrip().endswith((".", "!", "?")) for p in paras[:at]):
+        return paras
+    return paras[at + 1:]
 
 
 # Meta tags that carry the publication date, most specific first.
