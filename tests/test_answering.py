@@ -133,7 +133,9 @@ def test_a_correction_supersedes_the_release_it_corrects_and_both_are_labelled(c
     assert answer.details["corrected"][0]["date"] == "2022-10-28"
 
 
-_PERIOD_MISS = pytest.mark.xfail(strict=False, reason="known regression after the merge of #14 with #15: the cleaner release text (no About or contact blocks) moves chunk boundaries and the period's release is no longer among the read passages")
+_PERIOD_MISS = pytest.mark.xfail(strict=False, reason=(
+    "known regression after the merge of #14 with #15: the cleaner release text (no About or contact blocks) "
+    "moves chunk boundaries and the period's release is no longer among the read passages"))
 
 
 @pytest.mark.parametrize("question,expected,wrong", [
