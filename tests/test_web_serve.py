@@ -38,7 +38,7 @@ def test_serve_announces_its_address_only_once_it_answers(tmp_path: Path) -> Non
         health = httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=10)  # no retry: it must answer now
         assert health.status_code == 200 and health.json()["releases"] == 1
         text = "".join(log)
-        assert "corpus corpus" not in text and f"corpus folder {corpus}: 1 added" in text
+        assert "corpus corpus" not in text and f"indexed {corpus}: 1 added" in text
     finally:
         proc.terminate()
         try:
