@@ -135,12 +135,12 @@ def test_a_correction_supersedes_the_release_it_corrects_and_both_are_labelled(c
 
 _PERIOD_MISS = pytest.mark.xfail(strict=False, reason=(
     "known regression after the merge of #14 with #15: the cleaner release text (no About or contact blocks) "
-    "moves chunk boundaries and the period's release is no longer among the read passages"))
+    "moves chunk boundaries, and the reader prefers another executive's quote to the CEO's"))
 
 
 @pytest.mark.parametrize("question,expected,wrong", [
     pytest.param("Who was CEO of Northwind Grid in 2023?", "Dana Whitfield", "Marcus Ellery", marks=_PERIOD_MISS),
-    pytest.param("What was Northwind Grid's net income in 2024?", "$291 million", None, marks=_PERIOD_MISS),
+    ("What was Northwind Grid's net income in 2024?", "$291 million", None),
 ])
 def test_a_period_question_answers_as_of_that_period(corpus_index, question: str, expected: str,  # type: ignore[no-untyped-def]
                                                      wrong: str | None) -> None:

@@ -152,8 +152,9 @@ class ExtractiveAnswerer:
             # releases published after the period asked are read too
             plain = f"{without_dates(q)} {' '.join(_years(q))}"
             again = self.retriever.retrieve(plain, self.top_k, filters).hits
-            have = {h.chunk.id for h in hits}
-            hits = hits[: READ_PASSAGES - 2] + [h for h in again if h.chunk.id not in have][:READ_PASSAGES - 2]
+            kept = hits[: READ_PASSAGES - 2]
+            have = {h.chunk.id for h in kept}  # a passage the first search ranked below the cut may come back here
+            hits = kept + [h for h in again if h.chunk.id not in have][:READ_PASSAGES - 2]
         relevance = max((h.dense_score or 0.0) for h in hits) if hits else 0.0
         cover = coverage(search, hits[:5], found.plan.sources)
         passed = relevance + COVERAGE_WEIGHT * cover >= self.min_relevance + COVERAGE_WEIGHT
