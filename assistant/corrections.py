@@ -6,8 +6,8 @@ A newsroom corrects a release by issuing another one. It says so in its title ("
 'In the release "…," issued on …'). Answers and summaries both read the map built here, so that
 superseded text is never stated as fact and both releases are labelled in the sources.
 
-Pure functions over ``Release``: no store, no model. Callers build the map once per index
-generation (it needs every release's title, date and first paragraph, not their whole text).
+Functions over ``Release``, no model; ``index_supersessions`` keeps one map per index and rebuilds it
+only when the index's generation moves (it needs every release's title, date and first paragraph).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from assistant.types import Release
 
@@ -45,6 +46,28 @@ class Supersession:
 
     old: Release
     new: Release
+
+
+class _Index(Protocol):
+    def generation(self) -> str: ...
+    def list_releases(self) -> list[tuple[Release, int]]: ...
+
+
+# one map per index: (generation, map, the index itself, so that a reused id() cannot match another one)
+_BY_INDEX: dict[int, tuple[str, dict[str, Supersession], _Index]] = {}
+
+
+def index_supersessions(index: _Index) -> dict[str, Supersession]:
+    """``supersessions`` over every release of an index, rebuilt only when its generation moves.
+
+    Answers and summaries share it: building it reads every release, so it must not happen per question.
+    """
+    generation = str(index.generation())
+    held = _BY_INDEX.get(id(index))
+    if held is None or held[0] != generation or held[2] is not index:
+        held = (generation, supersessions(r for r, _ in index.list_releases()), index)
+        _BY_INDEX[id(index)] = held
+    return held[1]
 
 
 def base_title(title: str) -> str:

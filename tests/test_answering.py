@@ -189,9 +189,9 @@ def test_follow_ups_resolve_against_the_previous_turns(corpus_index) -> None:  #
 
 
 def test_the_correction_map_is_built_once_per_index_generation(corpus_index, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from assistant.answering import extractive
+    from assistant import corrections
 
-    extractive._VERSIONS.clear()
+    corrections._BY_INDEX.clear()
     calls = []
     real = corpus_index.store.list_releases
     monkeypatch.setattr(corpus_index.store, "list_releases", lambda: calls.append(1) or real())

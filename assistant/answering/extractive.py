@@ -31,7 +31,7 @@ from assistant.answering.base import (
 )
 from assistant.boilerplate import body_sentences
 from assistant.chunking import sentence_spans
-from assistant.corrections import Supersession, supersessions
+from assistant.corrections import Supersession, index_supersessions
 from assistant.embedding import Embedder
 from assistant.protocols import answer_pieces
 from assistant.query import is_follow_up, without_dates
@@ -63,7 +63,6 @@ SUPPORT_SHARE = 0.25  # a supporting sentence is at least this likely, relative 
 SUPPORTING = 2  # sentences after the direct answer, at most
 PARTIAL = "The releases mention this, but they do not state what was asked. What they do say:"
 Turn = Mapping[str, Any] | str
-_VERSIONS: dict[int, tuple[str, dict[str, Supersession], Any]] = {}  # id(store) -> (generation, map, store)
 
 
 @dataclass
@@ -175,12 +174,7 @@ class ExtractiveAnswerer:
     def _superseded(self) -> dict[str, Supersession]:
         """The correction map, rebuilt only when the index changes (its generation token moves). Kept per store,
         not per answerer: the Assistant makes an answerer for every question."""
-        generation = self.store.generation()
-        held = _VERSIONS.get(id(self.store))
-        if held is None or held[0] != generation or held[2] is not self.store:
-            held = (generation, supersessions(r for r, _ in self.store.list_releases()), self.store)
-            _VERSIONS[id(self.store)] = held
-        return held[1]
+        return index_supersessions(self.store)
 
     def _candidates(self, hits: Sequence[Hit], releases: dict[str, Release],
                     corrected: Sequence[Supersession]) -> list[_Candidate]:

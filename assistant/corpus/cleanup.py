@@ -195,8 +195,8 @@ def _clean_units(
     lead = [u.text for u in kept[:first]]
     title = _lead_title(lead, units)
     if len(prose) > 1 and _is_headline_sentence(kept[first].text):
-        # "SEC Seeks Candidates for Small Business Capital Formation Advisory Committee." is a
-        # headline that ends with a full stop, not the first paragraph of the body.
+        # A headline that ends with a full stop ("Agency Seeks Members for Its Advisory Committee.") is the
+        # title, not the first paragraph of the body.
         title, lead, first = kept[first].text.rstrip("."), [*lead, kept[first].text], first + 1
     if not trim_tail:
         return [u.text for u in kept[first:]], title, lead

@@ -13,7 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from assistant.corrections import correction_note, is_correction, states_correction, supersessions
+from assistant.corrections import (
+    correction_note,
+    index_supersessions,
+    is_correction,
+    states_correction,
+    supersessions,
+)
 from assistant.errors import BadInput
 from assistant.types import Citation, Release, Summary, SummaryPoint
 
@@ -137,19 +143,12 @@ def with_notes(points: list[SummaryPoint], notes: dict[int, SummaryPoint]) -> li
     return points[:head] + add + points[head:]
 
 
-_MAPS: dict[tuple[int, str], dict[str, Release]] = {}  # (store, generation) -> superseded id -> correction
-
-
 def with_corrections(store: Any, releases: list[Release]) -> list[Release]:
     """``releases`` plus the correction of any of them that was corrected, so that its summary states the
     corrected text and says so. The map over all releases is built once per index generation."""
     if not releases:
         return releases
-    key = (id(store), str(store.generation()))
-    if key not in _MAPS:
-        _MAPS.clear()
-        _MAPS[key] = {old: sup.new for old, sup in supersessions(r for r, _ in store.list_releases()).items()}
-    fixes = _MAPS[key]
+    fixes = {old: sup.new for old, sup in index_supersessions(store).items()}
     have = {r.id for r in releases}
     extra = [fixes[r.id] for r in releases if r.id in fixes and fixes[r.id].id not in have]
     return releases + list({r.id: r for r in extra}.values())
