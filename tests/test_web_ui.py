@@ -13,7 +13,7 @@ import pytest
 
 from .conftest import SEED_QUESTION
 from .servers import running, small_index
-from .test_ui import ARGS, CHROMIUM, TIMEOUT, answers, ask, shot, tab, upload
+from .test_ui import ARGS, CHROMIUM, TIMEOUT, answers, ask, fill_until_it_holds, shot, tab, upload
 
 CAPITALS = ("NORTHWIND GRID OPENS HARLOW BAY BATTERY STORAGE SITE\n\n"
             "HARLOW BAY, Ore., March 3, 2026 -- Northwind Grid today opened a 60-megawatt battery storage site "
@@ -92,8 +92,7 @@ def test_filters_show_when_on_and_answers_say_what_they_searched(page: Any) -> N
 
     page.get_by_text("Filters: dates and sources").click()
     since = page.locator("#since textarea, #since input")
-    since.fill("2023-01-01")
-    since.press("Tab")
+    fill_until_it_holds(page, since, "2023-01-01")  # the opening accordion can wipe a fast first fill
     expect(page.locator("#filters")).to_contain_text("Filters: on, releases from 2023-01-01 on")
     answer = ask(page, "How many smart meters did Northwind Grid install?")
     assert "Searched only releases from 2023-01-01 on" in answer.inner_text()
