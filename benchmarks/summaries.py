@@ -1,17 +1,20 @@
-"""ROUGE of the offline summariser's 3-sentence lede against CNN/DailyMail reference highlights, beside Lead-3.
+"""ROUGE of the offline summariser's lede against CNN/DailyMail reference highlights, beside Lead-3.
 
 Each article file (FRANK's per-article JSON: ``article_lines`` or ``article``, and the reference
 highlights under ``bart_reference``, the cased copy, else another ``*_reference`` or ``reference``)
 becomes a ``Release`` whose text is the article's paragraphs, and goes through the same
-``Summarizer`` the assistant uses for press releases; the lede of its ``brief`` format is
-scored. Lead-3 is the article's first three sentences, split by the same sentence splitter,
-scored in the same run by the same scorer: Google's ``rouge-score`` with the Porter stemmer,
+``Summarizer`` the assistant uses for press releases; the lede of its ``brief`` format (lead passages
+under a fitted word budget) is scored. Lead-3 is the article's first three sentences, split by the
+same sentence splitter, scored in the same run by the same scorer: Google's ``rouge-score`` with the Porter stemmer,
 F1 of ROUGE-1, ROUGE-2, ROUGE-L (sentence level) and ROUGE-Lsum (sentences on lines, the
 variant papers report as ROUGE-L on CNN/DM).
 
-Beside the shipped model, the learned sentence scorer is cross-validated (``benchmarks/train_summary_scorer.py``
-fits it on the training folds only): 5 folds by article, folds by outlet (CNN / Daily Mail), and FRANK's own
-split (fit on its validation articles, score its test articles) as the stand-in for unseen articles.
+Beside the shipped model, the learned parts (sentence scorer and the lede's word budget,
+``benchmarks/train_summary_scorer.py``) are cross-validated, fitted on the training folds only: 5 folds
+by article (each fold's figures and their spread are reported), folds by outlet (CNN / Daily Mail),
+FRANK's own split (fit on its validation articles, score its test articles) as a stand-in for unseen
+articles, and a final test fold (a fixed fifth of the articles, by a hash of their id) that was kept out
+of all development and is fitted on the other four fifths.
 
     .venv/bin/python benchmarks/summaries.py --json /tmp/summaries.json
     .venv/bin/python benchmarks/summaries.py --articles DIR --limit 50
@@ -84,7 +87,7 @@ def lead(text: str, n: int = 3) -> list[str]:
 
 
 def score_systems(articles: Sequence[Any], s: Any) -> dict[str, dict[str, float]]:
-    """Mean ROUGE F1 x 100 (and words) of ours (``s``'s 3-passage lede) and Lead-3 on ``articles``, in one run."""
+    """Mean ROUGE F1 x 100 (and words) of ours (``s``'s lede) and Lead-3 on ``articles``, in one run."""
     from rouge_score import rouge_scorer
 
     from assistant.types import Release
@@ -92,7 +95,7 @@ def score_systems(articles: Sequence[Any], s: Any) -> dict[str, dict[str, float]
     scorer = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
     totals = {name: dict.fromkeys((*METRICS, "words"), 0.0) for name in ("ours", "lead3")}
     for a in articles:
-        systems = {"ours": s.lede([Release(id=a.id, title=a.title, text=a.text)], 3), "lead3": lead(a.text, 3)}
+        systems = {"ours": s.lede([Release(id=a.id, title=a.title, text=a.text)]), "lead3": lead(a.text, 3)}
         target = "\n".join(reference_sentences(a.reference))
         for name, sents in systems.items():
             scores = scorer.score(target, "\n".join(sents))
@@ -104,15 +107,21 @@ def score_systems(articles: Sequence[Any], s: Any) -> dict[str, dict[str, float]
 
 
 def cross_validate(data: Sequence[Any], folds: Sequence[Sequence[int]], s: Any) -> dict[str, Any]:
-    """Fit on all folds but one, score ours and Lead-3 on that one; article-weighted means over all folds."""
+    """Fit on all folds but one, score ours and Lead-3 on that one; each fold's figures, article-weighted means
+    over all folds, and the spread (standard deviation) of ours minus Lead-3 across folds."""
+    import statistics
+
     from benchmarks.train_summary_scorer import fit_model
 
     sums: dict[str, dict[str, float]] = {}
+    per_fold = []
     n = 0
     for test in folds:
         held = set(test)
         spec = fit_model([r for i, r in enumerate(data) if i not in held], s)
         part = score_systems([data[i].article for i in test], _with(s, spec))
+        per_fold.append({**part, "articles": len(test), "lede": spec["lede"],
+                         "ours_minus_lead3": {m: round(part["ours"][m] - part["lead3"][m], 2) for m in METRICS}})
         for name, vals in part.items():
             for k, v in vals.items():
                 sums.setdefault(name, {}).setdefault(k, 0.0)
@@ -121,17 +130,29 @@ def cross_validate(data: Sequence[Any], folds: Sequence[Sequence[int]], s: Any) 
     out: dict[str, Any] = {name: {k: round(v / n, 2) for k, v in vals.items()} for name, vals in sums.items()}
     out["articles"] = n
     out["ours_minus_lead3"] = {m: round(out["ours"][m] - out["lead3"][m], 2) for m in METRICS}
+    if len(per_fold) > 1:
+        out["fold_sd"] = {m: round(statistics.stdev(f["ours_minus_lead3"][m] for f in per_fold), 2) for m in METRICS}
+    out["folds"] = per_fold
     return out
 
 
 def _with(s: Any, spec: dict[str, Any]) -> Any:
-    from dataclasses import replace
-
-    from assistant.summaries.scorer import LinearModel
+    from assistant.summaries.scorer import DEFAULT_WEIGHTS, LinearModel, lede_weights
 
     s.model = LinearModel(spec)
-    s.weights = replace(s.weights, redundancy=spec["redundancy"], swap_margin=spec.get("swap_margin", 1.0))
+    s.weights = lede_weights(DEFAULT_WEIGHTS, spec)
     return s
+
+
+def final_test_fold(data: Sequence[Any], share: int = 5) -> list[int]:
+    """A fixed 1/``share`` of the articles, by a hash of their id: kept out of development, scored at the end."""
+    import hashlib
+
+    def key(i: int) -> str:
+        return hashlib.sha1(f"final-test:{data[i].article.id}".encode()).hexdigest()
+
+    order = sorted(range(len(data)), key=key)
+    return sorted(order[: len(data) // share])
 
 
 def run(folder: Path, *, limit: int = 0, folds: int = 5, titles: bool = True) -> dict[str, Any]:
@@ -160,14 +181,19 @@ def run(folder: Path, *, limit: int = 0, folds: int = 5, titles: bool = True) ->
     outlets = sorted({r.article.outlet for r in data})
     by_outlet = [[i for i, r in enumerate(data) if r.article.outlet == o] for o in outlets]
     result["cv_by_outlet"] = cross_validate(data, [f for f in by_outlet if len(f) >= 5], s)
+    from benchmarks.train_summary_scorer import fit_model
+
+    test = final_test_fold(data)
+    spec = fit_model([r for i, r in enumerate(data) if i not in set(test)], s)
+    final = score_systems([data[i].article for i in test], _with(s, spec))
+    result["final_test_fold"] = {**final, "articles": len(test), "trained_on": len(data) - len(test),
+                                 "lede": spec["lede"]}
     split = FRANK_ROOT / "validation_split.txt"
     if split.is_file():  # FRANK's own validation/test split: fit on validation articles, score the test ones
         valid = set(split.read_text().split())
         train = [i for i, r in enumerate(data) if r.article.id in valid]
         test = [i for i, r in enumerate(data) if r.article.id not in valid]
         if train and test:
-            from benchmarks.train_summary_scorer import fit_model
-
             spec = fit_model([data[i] for i in train], s)
             part = score_systems([data[i].article for i in test], _with(s, spec))
             part["articles"] = len(test)  # type: ignore[assignment]
@@ -193,6 +219,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for key, label in (("shipped_model", "shipped model (fit on these articles)"),
                        ("cv_random_folds", f"{args.folds}-fold cross-validated"),
                        ("cv_by_outlet", "outlet-held-out (CNN / Daily Mail)"),
+                       ("final_test_fold", "final test fold (fit on the rest)"),
                        ("frank_test_split", "fit on FRANK valid, FRANK test")):
         if key not in result:
             continue
@@ -200,6 +227,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             r = result[key][name]
             print(f"{label[:34]:34s} {name:6s} " + " ".join(f"{r[m]:9.2f}" for m in METRICS)
                   + f"  {r['words']:5.1f}")
+    cv = result["cv_random_folds"]
+    for k, f in enumerate(cv["folds"], 1):
+        d = f["ours_minus_lead3"]
+        print(f"fold {k} ({f['articles']} articles, lede budget {f['lede']['words']:.0f} words, overshoot "
+              f"{f['lede']['overshoot']:g}): ours - Lead-3 " + " ".join(f"{d[m]:+.2f}" for m in METRICS))
+    print("mean ours - Lead-3 " + " ".join(f"{cv['ours_minus_lead3'][m]:+.2f}" for m in METRICS)
+          + "; sd across folds " + " ".join(f"{cv.get('fold_sd', {}).get(m, 0.0):.2f}" for m in METRICS))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
     return result

@@ -3,10 +3,10 @@
 Every body passage of an article (as the summariser sees it: boilerplate out, whole quotes) gets
 the features of ``assistant.summaries.scorer`` and a label: whether it is in the greedy oracle
 summary (up to three passages chosen one by one for the best mean ROUGE-1/ROUGE-2 F1 against the
-reference highlights). A logistic regression on standardised features learns the weights; the
-margin by which the model must prefer a later sentence to replace one of the lead is chosen with
-it, by the ROUGE of the 3-sentence lede on the training articles. Serving reads the exported
-weights with numpy.
+reference highlights). A logistic regression on standardised features learns the weights, which
+rank the points of bullets, newsletter and exec. The brief's lede is the lead under a word budget
+(``scorer.lead_budget``): its budget and overshoot are chosen on the same training articles, by the
+ROUGE-1 + ROUGE-2 + ROUGE-L of the lede they give. Serving reads the exported JSON with numpy.
 
     .venv/bin/python benchmarks/train_summary_scorer.py            # fit on all dev articles, write the JSON
     .venv/bin/python benchmarks/train_summary_scorer.py --dry-run  # fit and print, write nothing
@@ -29,7 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 C = 1.0  # inverse L2 penalty of the logistic regression
-MARGINS = (0.5, 1.0, 2.0)  # candidate swap margins (log-odds)
+SWAP_MARGIN = 1.0  # exec's "what happened" swaps by this margin (log-odds); chosen on the 3-sentence lede before
+LEDE_WORDS = (55.0, 60.0, 65.0, 70.0, 75.0, 80.0, 85.0)  # candidate word budgets of the lede
+LEDE_OVERSHOOT = (0.5, 1.0, 1.5, 2.0, 3.0, 100.0)  # candidate overshoot ratios (100: add until over budget)
+LEDE_MAX = 4
 REDUNDANCY = 1.0  # MMR trade-off of the other formats, in the model's log-odds units (not fitted: no data)
 VECTOR_CACHE = Path("/tmp/summary-scorer-vectors.pkl")
 
@@ -48,6 +51,8 @@ class Rows:
     article: Article
     X: Any
     y: Any
+    cands: list[Any]
+    reference: str
 
 
 def summarizer(model_spec: dict[str, Any] | None = None, vectors: dict[str, Any] | None = None) -> Any:
@@ -95,7 +100,7 @@ def rows(articles: Sequence[Article], s: Any) -> list[Rows]:
             continue
         y = np.zeros(len(cands))
         y[oracle("\n".join(reference_sentences(a.reference)), [c.text for c in cands], scorer)] = 1.0
-        out.append(Rows(a, features(cands, V, tv), y))
+        out.append(Rows(a, features(cands, V, tv), y, cands, "\n".join(reference_sentences(a.reference))))
     return out
 
 
@@ -112,42 +117,49 @@ def fit(train: Sequence[Rows], c: float = C) -> dict[str, Any]:
     model = LogisticRegression(C=c, max_iter=5000).fit((X - mean) / scale, y)
     return {"features": list(FEATURES), "mean": mean.tolist(), "scale": scale.tolist(),
             "coef": model.coef_[0].tolist(), "intercept": float(model.intercept_[0]), "C": c,
-            "trained_on": len(train), "redundancy": REDUNDANCY,
+            "trained_on": len(train), "redundancy": REDUNDANCY, "swap_margin": SWAP_MARGIN,
             "target": "log-odds that the passage is in the greedy ROUGE-1/2 oracle summary of 3"}
 
 
-def lede_rouge(spec: dict[str, Any], articles: Sequence[Article], s: Any) -> dict[str, float]:
-    """Mean ROUGE F1 x 100 of the summariser's 3-sentence lede under ``spec``, on ``articles``."""
+_ROUGE: dict[tuple[str, tuple[int, ...]], Any] = {}
+
+
+def lede_rouge(r: Rows, picked: Sequence[int]) -> Any:
+    """ROUGE-1/2/L F1 x 100 of the passages ``picked`` (reading order) of ``r``, cached: the grid repeats ledes."""
+    import numpy as np
     from rouge_score import rouge_scorer
 
-    from assistant.summaries.scorer import LinearModel
-    from assistant.types import Release
-    from benchmarks.summaries import METRICS, reference_sentences
-
-    model = LinearModel(spec)
-    s.model = model
-    s.weights = replace(s.weights, redundancy=spec["redundancy"], swap_margin=spec["swap_margin"])
-    scorer = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
-    totals = dict.fromkeys(METRICS, 0.0)
-    for a in articles:
-        lede = s.lede([Release(id=a.id, title=a.title, text=a.text)], 3)
-        scores = scorer.score("\n".join(reference_sentences(a.reference)), "\n".join(lede))
-        for m in METRICS:
-            totals[m] += scores[m].fmeasure
-    return {m: 100 * v / max(1, len(articles)) for m, v in totals.items()}
+    key = (r.article.id, tuple(sorted(picked, key=lambda i: r.cands[i].start)))
+    if key not in _ROUGE:
+        scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
+        scores = scorer.score(r.reference, "\n".join(r.cands[i].text for i in key[1]))
+        _ROUGE[key] = np.array([scores[m].fmeasure * 100 for m in ("rouge1", "rouge2", "rougeL")])
+    return _ROUGE[key]
 
 
-def fit_model(train: Sequence[Rows], s: Any) -> dict[str, Any]:
-    """Fit the weights, then choose the swap margin by the lede's ROUGE on the same training articles."""
+def fit_lede(train: Sequence[Rows]) -> dict[str, float]:
+    """The word budget and overshoot of the lede with the best mean ROUGE-1 + ROUGE-2 + ROUGE-L on ``train``."""
+    import numpy as np
+
+    from assistant.summaries.extractive import fact_or_quote
+    from assistant.summaries.scorer import DEFAULT_WEIGHTS, lead_budget
+
+    best: tuple[float, dict[str, float]] | None = None
+    for words in LEDE_WORDS:
+        for over in LEDE_OVERSHOOT:
+            w = replace(DEFAULT_WEIGHTS, lede_words=words, lede_overshoot=over, lede_max=LEDE_MAX)
+            total = float(np.mean([lede_rouge(r, lead_budget(r.cands, weights=w, allow=fact_or_quote))
+                                   for r in train], axis=0).sum())
+            if best is None or total > best[0]:
+                best = (total, {"words": words, "overshoot": over, "max_passages": LEDE_MAX})
+    assert best is not None
+    return best[1]
+
+
+def fit_model(train: Sequence[Rows], s: Any = None) -> dict[str, Any]:
+    """Fit the weights and the lede's word budget on the same training articles."""
     spec = fit(train)
-    best = None
-    for margin in MARGINS:
-        spec["swap_margin"] = margin
-        r = lede_rouge(spec, [t.article for t in train], s)
-        val = r["rouge1"] + r["rouge2"] + r["rougeL"]
-        if best is None or val > best[0]:
-            best = (val, margin)
-    spec["swap_margin"] = best[1] if best else 1.0
+    spec["lede"] = fit_lede(train)
     return spec
 
 

@@ -136,7 +136,11 @@ def test_every_format_on_every_release(fmt: str, releases: list[Release], summar
         check_summary(summary, {1: release.text})
         sections = [p.section for p in summary.points]
         if fmt == "brief":
-            assert [x for x in sections if x != "correction"] == ["headline", "lede", "lede", "lede"]
+            lede = [p for p in summary.points if p.section == "lede"]
+            assert [x for x in sections if x != "correction"] == ["headline"] + ["lede"] * len(lede)
+            assert 1 <= len(lede) <= summarizer.weights.lede_max
+            # the lede adds passages only while it is short of its word budget
+            assert sum(len(p.text.split()) for p in lede[:-1]) < summarizer.weights.lede_words
             assert summary.points[0].text == release.title
         elif fmt == "bullets":
             assert 3 <= len([x for x in sections if x != "correction"]) <= 5
@@ -149,6 +153,34 @@ def test_every_format_on_every_release(fmt: str, releases: list[Release], summar
             assert [x for x in sections if x != "correction"][0] == "what_happened" and "why_it_matters" in sections
             assert sections[-1] == "what_is_next"
             assert "## What happened" in summary.text and "## What is next" in summary.text
+
+
+_TOPICS = ("water mains", "bus depots", "school roofs", "bike lanes", "street lights", "park benches", "fire stations")
+
+
+def _release_of(words: int) -> Release:
+    """A release whose body sentences have about ``words`` words each, each on its own subject."""
+    filler = "across the northern and southern districts of the county during the coming months and years".split()
+    sentences = [f"The council will repair {t} " + " ".join(filler[k % len(filler)] for k in range(words - 6)) + "."
+                 for t in _TOPICS]
+    return Release(id=f"lede-{words}", title="Council repairs", text="\n\n".join(sentences))
+
+
+def test_lede_is_the_lead_within_its_word_budget(embedder) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from assistant.summaries import DEFAULT_WEIGHTS
+
+    s = Summarizer(embedder, weights=replace(DEFAULT_WEIGHTS, lede_words=75, lede_overshoot=2.0, lede_max=4))
+    for words, passages in ((20, 4), (30, 3), (40, 2), (80, 1)):
+        release = _release_of(words)
+        lede = s.lede([release])
+        assert len(lede) == passages, (words, lede)
+        brief = s.summarize([release], "brief")
+        assert [p.text for p in brief.points if p.section == "lede"] == lede
+        assert all(_TOPICS[k] in text for k, text in enumerate(lede))  # the lead, in order
+    shipped = json.loads((Path(__file__).parents[1] / "assistant/summaries/summary_model.json").read_text())
+    assert Summarizer(embedder).weights.lede_words == shipped["lede"]["words"]
 
 
 def test_bullets_carry_a_verbatim_attributed_quote(releases: list[Release], summarizer: Summarizer) -> None:

@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from assistant.boilerplate import Candidate, body_sentences, dateline_end
 from assistant.protocols import summary_pieces
 from assistant.summaries.base import (
-    LEDE_SENTENCES,
     MAX_BULLETS,
     NOT_SAID,
     SOCIAL_LIMIT,
@@ -33,7 +31,17 @@ from assistant.summaries.base import (
     corrections,
     empty_summary,
 )
-from assistant.summaries.scorer import DEFAULT_WEIGHTS, LinearModel, Weights, default_model, lead_swaps, mmr, score
+from assistant.summaries.scorer import (
+    DEFAULT_WEIGHTS,
+    LinearModel,
+    Weights,
+    default_model,
+    lead_budget,
+    lead_swaps,
+    lede_weights,
+    mmr,
+    score,
+)
 from assistant.types import Release, Summary, SummaryPoint
 
 if TYPE_CHECKING:
@@ -100,7 +108,7 @@ def _good_quote(c: Candidate) -> bool:
     return c.quote and _has_speaker(c) and c.words <= 60
 
 
-def _fact_or_quote(c: Candidate) -> bool:
+def fact_or_quote(c: Candidate) -> bool:
     return not c.quote or _has_speaker(c)
 
 
@@ -115,9 +123,7 @@ class Summarizer:
         self.embedder = embedder
         self.model = model or default_model()
         # the selection's redundancy trade-off is fitted with the model (its scores set the scale)
-        spec = self.model.spec
-        self.weights = weights or replace(DEFAULT_WEIGHTS, redundancy=float(spec.get("redundancy", 0.3)),
-                                          swap_margin=float(spec.get("swap_margin", 1.0)))
+        self.weights = weights or lede_weights(DEFAULT_WEIGHTS, self.model.spec)
         self.cache_size = cache_size
         self._vectors: dict[str, Any] = {}  # sentence -> vector: a release summarised again costs nothing
 
@@ -158,12 +164,12 @@ class Summarizer:
             score(cands, V, title_vectors=title_vectors, query_vector=qv, weights=self.weights, model=self.model)
         return cands, V
 
-    def lede(self, releases: Sequence[Release], n: int = LEDE_SENTENCES, query: str | None = None) -> list[str]:
-        """The ``n`` passages a brief's lede would hold, in reading order (what the ROUGE benchmark scores)."""
-        cands, V = self.candidates(releases, query)
+    def lede(self, releases: Sequence[Release], query: str | None = None) -> list[str]:
+        """The passages a brief's lede holds, in reading order (what the ROUGE benchmark scores)."""
+        cands, _ = self.candidates(releases, query)
         if not cands:
             return []
-        picked = lead_swaps(cands, V, n, weights=self.weights, allow=_fact_or_quote)
+        picked = lead_budget(cands, weights=self.weights, allow=fact_or_quote)
         return [cands[i].text for i in _reading_order(cands, picked)]
 
     def stream(self, releases: Sequence[Release], fmt: str = "brief", *, query: str | None = None
@@ -186,7 +192,7 @@ class Summarizer:
             headline = releases[top.source - 1].title.strip()
             if headline:
                 points.append(SummaryPoint(headline, (top.source,), True, "headline"))
-            picked = lead_swaps(cands, V, LEDE_SENTENCES, weights=w, allow=_fact_or_quote)
+            picked = lead_budget(cands, weights=w, allow=fact_or_quote)
             points += [_point(cands[i], "lede") for i in _reading_order(cands, picked)]
         elif fmt == "bullets":
             facts = mmr(cands, V, MAX_BULLETS - 1, weights=w, allow=lambda c: not c.quote)
@@ -277,7 +283,7 @@ def _exec(cands: list[Candidate], V: Any, w: Weights) -> list[SummaryPoint]:
                   allow=lambda c: (bool(_IMPACT.search(c.text)) and not c.quote) or _good_quote(c))
     taken += matters
     nxt = mmr(cands, V, 2, weights=w, exclude=taken,
-              allow=lambda c: bool(_FUTURE.search(c.text)) and _fact_or_quote(c))
+              allow=lambda c: bool(_FUTURE.search(c.text)) and fact_or_quote(c))
     points = [_point(cands[i], "what_happened") for i in _reading_order(cands, happened)]
     points += [_point(cands[i], "why_it_matters") for i in matters]
     if nxt:
