@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from assistant.boilerplate import Candidate, body_sentences, dateline_end
+from assistant.boilerplate import ATTRIBUTION, Candidate, body_sentences, dateline_end, is_clutter
 from assistant.protocols import summary_pieces
 from assistant.summaries.base import (
     MAX_BULLETS,
@@ -59,6 +59,49 @@ _IMPACT = re.compile(
     r"afford\w*|reliab\w+|resilien\w+|percent|%)", re.I)
 _OPEN = "“„«"
 _CLOSE = "”»"
+
+
+# ---- a lede the body filter dropped for its missing final mark ------------------------------------
+_QUOTE_CHAR = re.compile(r"[\"“”„«»‘’]|(?<![A-Za-z])'|'(?![A-Za-z])")  # an apostrophe inside a word is no quote
+_BREAK = re.compile(r"\n\s*\n")
+
+
+def with_lede(cands: list[Candidate], release: Release, source: int) -> list[Candidate]:
+    """``cands`` with the sentences before the first of them that ``body_sentences`` dropped only for their
+    missing final mark.
+
+    Scraped pages and PDFs lose a lede's final period when it was set apart (a standfirst, a bold first
+    line); such a sentence is the release's own text, and often its point. Only sentences before the first
+    body sentence come back (later ones without a final mark are captions and subheadings), and only those
+    of ten words or more that are not the title and hold no quotation mark (a quote must be shown whole).
+    """
+    if not cands:
+        return cands
+    text = release.text
+    title = {w.lower() for w in release.title.split()}
+    lo, hi = 0, cands[0].start
+    extra: list[Candidate] = []
+    for s, e in sentence_spans_in(text, lo, hi):
+        if not extra and not text[lo:s].strip():
+            s += dateline_end(text[s:e])
+        sentence = text[s:e].rstrip()
+        words = sentence.split()
+        if (not is_clutter(sentence) or is_clutter(sentence + ".") or len(words) < 10 or _QUOTE_CHAR.search(sentence)
+                or sentence.endswith(":") or len(title & {w.lower() for w in words}) >= 0.8 * len(words)):
+            continue
+        extra.append(Candidate(source, release, s, s + len(sentence), len(_BREAK.findall(text[:s])), 0))
+    if not extra:
+        return cands
+    out = [*extra, *cands]
+    for k, c in enumerate(out):
+        c.index = k
+    return out
+
+
+def sentence_spans_in(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    from assistant.chunking import sentence_spans
+
+    return [(lo + s, lo + e) for s, e in sentence_spans(text[lo:hi])]
 
 
 # ---- whole quotes ----------------------------------------------------------------------------
@@ -109,7 +152,21 @@ def _good_quote(c: Candidate) -> bool:
 
 
 def fact_or_quote(c: Candidate) -> bool:
-    return not c.quote or _has_speaker(c)
+    """A sentence without a quotation, or one that names who speaks in it ("…," he said; according to …)."""
+    return not c.quote or _has_speaker(c) or bool(ATTRIBUTION.search(c.text))
+
+
+# a quoted span: "…" / “…”, or '…' / ‘…’ opened after a space and closed before a space or punctuation
+_QUOTED = re.compile(r"[\"“]([^\"“”]*)[\"”]|(?:^|(?<=\s))['‘]([^'‘’]*?)['’](?=[\s,.;:!?]|$)")
+
+
+def names_only(text: str) -> bool:
+    """Whether every quoted span of ``text`` is a name or a term (a film 'The First Great Escape', a
+    "giga-coaster"): at most four words and no sentence of its own, so the sentence quotes no one."""
+    spans = [a or b for a, b in _QUOTED.findall(text)]
+    rest = _QUOTED.sub(" ", text)
+    return (bool(spans) and not _QUOTE_CHAR.search(rest)
+            and all(len(s.split()) <= 4 and not s.strip().endswith((".", "!", "?", ",")) for s in spans))
 
 
 # ---- the summariser -------------------------------------------------------------------------
@@ -143,7 +200,11 @@ class Summarizer:
                  ) -> tuple[list[Candidate], Any, dict[int, Any], Any]:
         """Unscored candidates (whole quotes, nothing superseded or stale), their vectors, title and topic vectors."""
         fixes = corrections(releases)
-        cands = [c for n, r in enumerate(releases, 1) for c in whole_quotes(body_sentences(r, n)) if fixes.usable(c)]
+        cands = [c for n, r in enumerate(releases, 1) for c in whole_quotes(with_lede(body_sentences(r, n), r, n))
+                 if fixes.usable(c)]
+        for c in cands:
+            if c.quote and names_only(c.text):
+                c.quote = False
         for k, c in enumerate(cands):  # the corrected text after a notice starts with its own dateline
             if c.source in fixes.notices and (k == 0 or cands[k - 1].source != c.source):
                 c.start += dateline_end(c.release.text[c.start:c.end])
