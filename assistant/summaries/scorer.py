@@ -53,8 +53,8 @@ class Weights:
     redundancy: float = 0.3  # MMR trade-off: score - redundancy * max similarity to what is picked
     duplicate: float = 0.85  # above this similarity a sentence repeats one already picked
     swap_margin: float = 1.0  # how much more the model must prefer a later sentence to replace one of the lead
-    lede_words: float = 75.0  # a brief's lede adds lead passages while it is shorter than this many words,
-    lede_overshoot: float = 2.0  # unless the next one would overshoot by more than this times the shortfall
+    lede_words: float = 80.0  # a brief's lede adds lead passages while it is shorter than this many words,
+    lede_overshoot: float = 1.0  # unless the next one would overshoot by more than this times the shortfall
     lede_max: int = 4  # and never holds more passages than this
 
 
