@@ -1,14 +1,17 @@
 """The offline summariser: every point is a verbatim passage of a release, in any of the five formats.
 
 1. ``boilerplate.body_sentences`` keeps the release proper (dateline stepped over; "About X", contacts,
-   forward-looking statements, bylines, captions and clutter left out).
+   forward-looking statements, bylines, captions and clutter left out); ``with_lede`` brings back a lede
+   sentence that lost only its final period.
 2. A quote that the sentence splitter cut in two ('"We grew up here. We are proud," said the mayor.')
    is joined back into one passage, so that a quote is always whole, with its speaker; a quote that
-   never closes inside its paragraph is left out.
+   never closes inside its paragraph is left out. A sentence whose quotation marks hold only names or
+   terms (``names_only``) is no quotation.
 3. Corrections (``base.corrections``): nothing of a superseded release, of a correction's notice, or
    with a stale figure is used; the correction's note is stated instead.
 4. ``scorer.score`` rates each passage with the model learned from news; ``scorer.mmr`` picks them;
-   each format then selects and orders: the lede for ``brief``, at most five points for ``bullets``
+   each format then selects and orders: the lead under a fitted word budget (``scorer.lead_budget``)
+   for the lede of ``brief``, at most five points for ``bullets``
    (a spokesperson quote among them when there is one), a post of at most 280 characters for
    ``social``, one paragraph for ``newsletter``, and what happened / why it matters / what is
    next for ``exec``. A format never cuts a quote: when a whole one does not fit, it is left out.
