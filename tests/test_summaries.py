@@ -190,9 +190,12 @@ def test_lede_without_its_final_period_is_the_lede(summarizer: Summarizer) -> No
         "The ferry will carry 120 passengers and 20 bicycles on each trip.\n\n"
         "The new ferry docked at the pier on Monday evening after sea trials\n\n"
         "Tickets will cost the same as the bus, the harbour board said."))
+    dated = Release(id="dated", title="Ferry", text=(
+        "HARLOW BAY, Wash., and SEATTLE, June 1, 2025 /PRNewswire/ --\n\n" + release.text.split("\n\n", 1)[1]))
     lede = summarizer.lede([release])
     assert lede[0].startswith("Harlow Bay will run an electric ferry") and lede[0].endswith("eight minutes")
     assert not any("docked at the pier" in t for t in lede)
+    assert summarizer.lede([dated])[0].startswith("The ferry will carry")  # a dateline alone is no lede
     brief = summarizer.summarize([release], "brief")
     check_summary(brief, {1: release.text})
     assert brief.points[1].text == lede[0]

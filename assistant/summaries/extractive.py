@@ -67,6 +67,7 @@ _CLOSE = "”»"
 # ---- a lede the body filter dropped for its missing final mark ------------------------------------
 _QUOTE_CHAR = re.compile(r"[\"“”„«»‘’]|(?<![A-Za-z])'|'(?![A-Za-z])")  # an apostrophe inside a word is no quote
 _BREAK = re.compile(r"\n\s*\n")
+_WORD_END = re.compile(r"[\w)%]$")  # a sentence that lost its period ends in a word, not in ":", "--" or "|"
 
 
 def with_lede(cands: list[Candidate], release: Release, source: int) -> list[Candidate]:
@@ -90,7 +91,7 @@ def with_lede(cands: list[Candidate], release: Release, source: int) -> list[Can
         sentence = text[s:e].rstrip()
         words = sentence.split()
         if (not is_clutter(sentence) or is_clutter(sentence + ".") or len(words) < 10 or _QUOTE_CHAR.search(sentence)
-                or sentence.endswith(":") or len(title & {w.lower() for w in words}) >= 0.8 * len(words)):
+                or not _WORD_END.search(sentence) or len(title & {w.lower() for w in words}) >= 0.8 * len(words)):
             continue
         extra.append(Candidate(source, release, s, s + len(sentence), len(_BREAK.findall(text[:s])), 0))
     if not extra:
