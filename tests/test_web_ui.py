@@ -208,6 +208,26 @@ def test_library_is_readable_at_400px_with_count_and_preview(browser, app_url: s
         pg.context.close()
 
 
+
+def test_an_inferred_date_says_so_on_its_card_in_the_library_and_in_the_preview(page: Any) -> None:
+    """The China Unicom page states no date; 2022-07-30 is read from the ceremony its text describes."""
+    ask(page, SEED_QUESTION)
+    card = page.locator("#sources section.turn .source").first
+    meta = card.locator(".meta")
+    assert "about 2022-07-30 (inferred)" in meta.inner_text()
+    assert "states no date" in meta.locator(".inferred").get_attribute("title")
+    ask(page, "Who became Northwind Grid's chief financial officer in 2021?")  # a dateline: the date is stated
+    metas = page.locator("#sources section.turn .source .meta").all_inner_texts()
+    assert metas and any("2021-07-12" in m for m in metas) and not any("inferred" in m for m in metas)
+    tab(page, "Library")
+    table = page.inner_text("#lib-table")
+    assert "2022-07-30*" in table and "2021-07-12*" not in table and "2021-07-12" in table
+    assert "* Date inferred: the release states none" in page.inner_text("#lib-count")
+    page.locator("#lib-table").get_by_text(re.compile("Strategic Cooperation")).filter(visible=True).first.click()
+    page.wait_for_function("document.querySelector('#lib-preview').innerText.includes('(inferred)')")
+    assert "about 2022-07-30 (inferred)" in page.inner_text("#lib-preview")
+    shot(page, "web-inferred-date")
+
 # ---- accessibility ------------------------------------------------------------------------------------
 def test_axe_finds_no_serious_or_critical_violations_on_any_tab(page: Any) -> None:
     from axe_playwright_python.sync_playwright import Axe
