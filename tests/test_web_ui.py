@@ -177,7 +177,7 @@ def test_summarize_explains_formats_and_scrolls_to_the_result(browser, app_url: 
         pg.click("#sum-generate")  # nothing chosen
         expect(pg.locator("#sum-status")).to_contain_text("Choose what to summarise")
         assert "release ids" not in pg.inner_text("#sum-status").lower()
-        pg.get_by_label(re.compile("2022-07-30 · Strategic Cooperation")).check()
+        pg.get_by_label(re.compile(r"about 2022-07-30 \(inferred\) · Strategic Cooperation")).check()
         pg.click("#sum-generate")
         pg.wait_for_function("document.querySelector('#sum-status').innerText.includes('Draft ready')")
         pg.wait_for_timeout(800)  # the smooth scroll
