@@ -228,6 +228,25 @@ def test_an_inferred_date_says_so_on_its_card_in_the_library_and_in_the_preview(
     assert "about 2022-07-30 (inferred)" in page.inner_text("#lib-preview")
     shot(page, "web-inferred-date")
 
+
+@pytest.mark.parametrize("width", [1400, 400])
+def test_library_columns_line_up_with_their_headers(browser, app_url: str, width: int) -> None:  # type: ignore[no-untyped-def]
+    """Each value sits under its own column's header, on a wide screen as on a phone."""
+    pg = open_page(browser, app_url, width=width, height=900)
+    try:
+        tab(pg, "Library")
+        date = pg.locator("#lib-table").get_by_text("2022-07-30").filter(visible=True).first
+        date.wait_for()
+        row = date.evaluate("el => { let e = el; while (e && !e.classList.contains('virtual-row')) e = e.parentElement;"
+                            " return Array.from(e.children).map(c => c.getBoundingClientRect())"
+                            ".filter(r => r.width > 0).map(r => [r.x, r.width]); }")
+        heads = [h.bounding_box() for h in pg.locator("#lib-table th").all() if h.is_visible()]
+        assert len(row) == len(heads) >= 3
+        for (x, w), head in zip(row, heads, strict=True):
+            assert abs(x - head["x"]) < 3 and abs(w - head["width"]) < 3, (row, heads)
+    finally:
+        pg.context.close()
+
 # ---- accessibility ------------------------------------------------------------------------------------
 def test_axe_finds_no_serious_or_critical_violations_on_any_tab(page: Any) -> None:
     from axe_playwright_python.sync_playwright import Axe

@@ -259,9 +259,11 @@ a.cite:hover { background: var(--color-accent-soft); }
 .lib-count { margin: 0; color: var(--body-text-color-subdued); }
 #lib-table, #lib-table * { font-family: var(--font) !important; }
 #lib-table .body-cell:nth-child(2) span, #lib-table td:nth-child(2) span { white-space: nowrap !important; }
-#lib-table .body-cell:nth-child(2), #lib-table .header-cell:nth-child(2) {
-  width: 92px !important; min-width: 92px !important; max-width: 92px !important; }
 @media (max-width: 600px) {  /* narrow screens: title and date first; the chunk count is for admins */
+  /* the date column keeps room for one line; only here, where the header follows it (on wide screens the
+     header cells stretch with the table while the body cells would not, and the columns drift apart) */
+  #lib-table .body-cell:nth-child(2), #lib-table .header-cell:nth-child(2) {
+    width: 92px !important; min-width: 92px !important; max-width: 92px !important; }
   #lib-table .body-cell:nth-child(4), #lib-table .header-cell:nth-child(4), #lib-table th:nth-child(4),
   #lib-table td:nth-child(4) { display: none !important; }
 }
