@@ -135,6 +135,7 @@ def chunk_release(
                 source=release.source,
                 url=release.url,
                 content_hash=h,
+                date_inferred=release.date_inferred,
             )
         )
     return chunks

@@ -173,9 +173,9 @@ def search(assistant: Any, query: str, k: int, since: str | None, until: str | N
         c = hit.chunk
         if as_json:
             echo_json({"score": round(hit.score, 4), "release_id": c.release_id, "title": c.title, "date": c.date,
-                       "text": c.text}, indent=None)
+                       "date_inferred": c.date_inferred, "text": c.text}, indent=None)
         else:
-            echo(f"{hit.score:.3f}  {visible(c.date or '----------')}  {visible(c.title)}\n"
+            echo(f"{hit.score:.3f}  {_date(c.date, c.date_inferred)}  {visible(c.title)}\n"
                  f"    {visible(' '.join(c.text.split())[:200])}", lines=True)
 
 
@@ -243,10 +243,11 @@ def releases(assistant: Any, as_json: bool) -> None:
     require_index(assistant)
     for release, n in assistant.releases():
         if as_json:
-            echo_json({"id": release.id, "title": release.title, "date": release.date, "source": release.source,
-                       "url": release.url, "chunks": n}, indent=None)
+            echo_json({"id": release.id, "title": release.title, "date": release.date,
+                       "date_inferred": release.date_inferred, "source": release.source, "url": release.url,
+                       "chunks": n}, indent=None)
         else:
-            echo(f"{visible(release.date or '----------')}  {visible(release.title)}  ({n} chunks)\n"
+            echo(f"{_date(release.date, release.date_inferred)}  {visible(release.title)}  ({n} chunks)\n"
                  f"    {visible(release.id)}", lines=True)
 
 
@@ -271,6 +272,11 @@ def serve(assistant: Any, host: str | None, port: int | None, corpus_dir: str | 
     from assistant.web.serve import serve as run_server
 
     run_server(assistant.settings.with_(host=host, port=port, corpus_dir=corpus_dir))
+
+
+def _date(date: str | None, inferred: bool) -> str:
+    """A date column for lists: ``~`` before a date the release does not state (inferred), dashes for none."""
+    return f"{'~' if inferred else ' '}{visible(date)}" if date else " ----------"
 
 
 def _visible_citations(result: Any) -> Any:

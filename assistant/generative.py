@@ -183,7 +183,7 @@ def _chunk_citation(number: int, chunk: Chunk, releases: dict[str, Release], cla
     verified = release is not None and release.text[start:end] == quote
     return Citation(number=number, release_id=chunk.release_id, title=chunk.title, quote=quote, start=start, end=end,
                     date=chunk.date, source=chunk.source, url=chunk.url, path=release.path if release else None,
-                    verified=verified)
+                    verified=verified, date_inferred=chunk.date_inferred)
 
 
 def _last(items: Iterator[Any], kind: type) -> Any:

@@ -391,6 +391,7 @@ def _release_meta(release: Release, n_chunks: int) -> dict[str, Any]:
         "author": release.author or "",
         "path": release.path or "",
         "corrects": release.corrects or "",
+        "date_inferred": release.date_inferred,
         "content_hash": release.content_hash,
         "n_chunks": n_chunks,
     }
@@ -408,6 +409,7 @@ def _chunk_meta(c: Chunk) -> dict[str, Any]:
         "source": c.source or "",
         "url": c.url or "",
         "content_hash": c.content_hash,
+        "date_inferred": c.date_inferred,
     }
 
 
@@ -424,6 +426,7 @@ def _chunk_from(chunk_id: str, document: str, m: dict[str, Any]) -> Chunk:
         source=str(m.get("source") or "") or None,
         url=str(m.get("url") or "") or None,
         content_hash=str(m.get("content_hash", "")),
+        date_inferred=bool(m.get("date_inferred", False)),
     )
 
 
@@ -433,7 +436,7 @@ def _release_from(release_id: str, text: str, m: dict[str, Any]) -> Release:
 
     return Release(id=release_id, title=str(m.get("title", "")), text=text, date=opt("date"),
                    source=opt("source"), url=opt("url"), author=opt("author"), path=opt("path"),
-                   corrects=opt("corrects"))
+                   corrects=opt("corrects"), date_inferred=bool(m.get("date_inferred", False)))
 
 
 def _chroma_wheres(where: Where | None) -> list[dict[str, Any] | None]:

@@ -29,6 +29,9 @@ class Release:
     path: str | None = None  # file it came from, when it came from a file
     # what this release corrects or replaces (a URL, id or title), as its own metadata says
     corrects: str | None = None
+    # True when the release states no date of its own and ``date`` was guessed (from an event its text
+    # mentions, or its URL): people are shown "about <date> (inferred)"
+    date_inferred: bool = False
 
     @property
     def content_hash(self) -> str:
@@ -39,6 +42,8 @@ class Release:
             h.update(b"\x00")
         if self.corrects:  # only when set, so releases indexed before the field keep their hash
             h.update(b"corrects\x00" + self.corrects.encode("utf-8"))
+        if self.date_inferred:  # likewise; an index from before the field re-reads only these releases
+            h.update(b"date_inferred\x00")
         return h.hexdigest()
 
     @property
@@ -72,6 +77,7 @@ class Chunk:
     source: str | None = None
     url: str | None = None
     content_hash: str = ""
+    date_inferred: bool = False  # the release's ``date_inferred``
 
     def embedding_text(self) -> str:
         """The passage with its title: what a whole-chunk embedding would read (baselines and tools use it;
@@ -104,6 +110,7 @@ class Citation:
     url: str | None = None
     path: str | None = None
     verified: bool = False
+    date_inferred: bool = False  # ``date`` is a guess: the release states none (see ``Release.date_inferred``)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -159,7 +166,7 @@ class Answer:
             lines.append("Sources:")
             for c in self.citations:
                 where = c.url or c.release_id
-                date = f", {c.date}" if c.date else ""
+                date = (f", about {c.date} (date inferred)" if c.date_inferred else f", {c.date}") if c.date else ""
                 lines.append(f"[{c.number}] {c.title}{date} — {where}")
                 lines.append(f'    "{c.quote}"')
         return "\n".join(lines)

@@ -76,6 +76,26 @@ def test_ask_over_http(server: str) -> None:
     assert c["number"] == 1 and c["verified"] and c["date"] == "2022-07-30" and "July 30, 2022" in c["quote"]
 
 
+
+def test_an_inferred_date_is_said_to_be_inferred(server: str) -> None:
+    """The China Unicom page states no date; its date comes from the ceremony its text describes. Every
+    Northwind release states its own (a dateline or metadata), so only the seed is marked."""
+    cite = httpx.post(f"{server}/api/v1/ask", json={"question": SEED_QUESTION}, timeout=30).json()["citations"][0]
+    assert cite["date"] == "2022-07-30" and cite["date_inferred"] is True
+    releases = httpx.get(f"{server}/api/v1/releases").json()["releases"]
+    assert [r["date"] for r in releases if r["date_inferred"]] == ["2022-07-30"]
+    assert all(r["date_inferred"] is False for r in releases if r["date"] != "2022-07-30")
+    seed = next(r for r in releases if r["date_inferred"])
+    assert httpx.get(f"{server}/api/v1/releases/{seed['id']}").json()["date_inferred"] is True
+    hits = httpx.get(f"{server}/api/v1/search", params={"q": "Shandong Heavy Industry agreement", "k": 3}
+                     ).json()["hits"]
+    assert hits[0]["date_inferred"] is True
+    dated = httpx.post(f"{server}/api/v1/ask", json={"question": "How many smart meters did Northwind Grid install?"},
+                       timeout=30).json()["citations"]
+    assert dated and not any(c["date_inferred"] for c in dated)
+    spec = httpx.get(f"{server}/openapi.json").json()["components"]["schemas"]
+    assert "date_inferred" in spec["CitationOut"]["properties"]
+
 def test_not_covered_over_http(server: str) -> None:
     r = httpx.post(f"{server}/api/v1/ask", json={"question": "How do I repot an orchid?"}, timeout=30)
     assert r.status_code == 200 and r.json()["covered"] is False and r.json()["citations"] == []
@@ -173,7 +193,8 @@ def test_gradio_client_drives_the_ui_api(server: str) -> None:
     assert "<mark>" in sources_html and "src-1-1" in sources_html
     assert len(chat) == 2
     table, _, count = client.predict("unicom", api_name="/releases")
-    assert [row[1] for row in table["data"]] == ["2022-07-30"] and "1 of " in count
+    assert [row[1] for row in table["data"]] == ["2022-07-30*"] and "1 of " in count  # * : an inferred date
+    assert "* Date inferred" in count
 
 
 # ---- errors: one JSON shape -----------------------------------------------------------------

@@ -39,10 +39,14 @@ def test_ingest_then_ask_over_the_cli(tmp_path: Path) -> None:
 
     result = runner.invoke(cli, ["ask", SEED_QUESTION, "--data-dir", data])
     assert "July 30, 2022" in result.output and "Sources:" in result.output and "[1]" in result.output
+    assert "about 2022-07-30 (date inferred)" in result.output  # the page states no date of its own
 
     result = runner.invoke(cli, ["releases", "--data-dir", data, "--json"])
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert len(rows) >= 21 and {"id", "title", "date", "chunks"} <= set(rows[0])
+    assert len(rows) >= 21 and {"id", "title", "date", "date_inferred", "chunks"} <= set(rows[0])
+    assert [r["date"] for r in rows if r["date_inferred"]] == ["2022-07-30"]
+    listed = runner.invoke(cli, ["releases", "--data-dir", data]).output
+    assert "~2022-07-30  Strategic Cooperation" in listed and " 2019-02-21  Northwind" in listed
 
 
 def test_bad_file_is_reported_one_line_with_summary(tmp_path: Path) -> None:

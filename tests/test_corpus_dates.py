@@ -72,3 +72,40 @@ def test_text_date_is_looked_for_only_in_the_opening(tmp_path: Path) -> None:
         write(tmp_path, "r.txt", f"Headline Without Date\n\n{filler}\n\nThe plant opened on May 1, 2019.\n")
     )
     assert r.date is None
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "date", "inferred"),
+    [
+        ("dateline.txt", "Acme Opens A Plant\n\nTOLEDO, Ohio, March 3, 2025 -- Acme today opened a plant.\n",
+         "2025-03-03", False),
+        ("wire.txt", "Acme Opens A Plant\n\nMarch 3, 2025 /PRNewswire/ -- Acme Robotics today opened a plant.\n",
+         "2025-03-03", False),
+        ("dateline.txt", "Acme Opens A Plant\n\nPublished: 12 June 2023\n\nAcme today opened a plant in Toledo.\n",
+         "2023-06-12", False),
+        ("event.txt", "Two Groups Sign\n\nOn the afternoon of July 30, 2022, the two groups held a signing ceremony "
+         "in Jinan.\n", "2022-07-30", True),
+        ("event.md", "# Acme Grows\n\nThe plant, which opened on May 1, 2019, now employs 300 people.\n",
+         "2019-05-01", True),
+        ("front.md", "---\ndate: 2024-02-01\n---\n# Acme Grows\n\nThe plant, which opened on May 1, 2019, now employs "
+         "300 people.\n", "2024-02-01", False),
+        ("meta.html", "<html><head><meta property='article:published' content='2021-06-02'></head><body><h1>Acme "
+         "Grows</h1><p>The plant, which opened on May 1, 2019, now employs 300 people in the city.</p></body></html>",
+         "2021-06-02", False),
+        ("prose.html", "<html><body><h1>Acme Grows</h1><p>The plant, which opened on May 1, 2019, now employs 300 "
+         "people in the city.</p></body></html>", "2019-05-01", True),
+        ("none.txt", "Acme Grows\n\nThe plant now employs 300 people in the city of Toledo.\n", None, False),
+    ],
+)
+def test_a_date_read_from_a_sentence_is_marked_inferred(tmp_path: Path, name: str, content: str, date: str | None,
+                                                         inferred: bool) -> None:
+    """A dateline or date line states the release's own date; an event a sentence mentions only suggests one."""
+    r = release(write(tmp_path, name, content))
+    assert (r.date, r.date_inferred) == (date, inferred)
+
+
+def test_a_date_from_the_url_alone_is_inferred(tmp_path: Path) -> None:
+    page = ("<html><head><link rel='canonical' href='https://example.org/news/2015/04/11/acme-grows'></head><body>"
+            "<h1>Acme Grows</h1><p>The plant now employs 300 people in the city of Toledo, Ohio.</p></body></html>")
+    r = release(write(tmp_path, "url.html", page))
+    assert (r.date, r.date_inferred) == ("2015-04-11", True)

@@ -318,7 +318,7 @@ def test_summary_draft_generated_edited_and_downloaded(page: Any, app_url: str, 
     # the page's load event refreshes the checklist; let it land before ticking a box
     n = len(httpx.get(f"{app_url}/api/v1/releases", timeout=30).json()["releases"])
     page.wait_for_function(f"document.querySelectorAll('#sum-pick input').length === {n}")
-    seed = page.get_by_label(re.compile("2022-07-30 · Strategic Cooperation"))
+    seed = page.get_by_label(re.compile(r"2022-07-30 \(inferred\) · Strategic Cooperation"))
     seed.check()
     assert seed.is_checked() and page.locator("#sum-pick input:checked").count() == 1
     page.get_by_role("radio", name=re.compile("^bullets")).check()

@@ -45,3 +45,33 @@ def test_serve_announces_its_address_only_once_it_answers(tmp_path: Path) -> Non
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_a_restart_skips_an_unchanged_folder_unless_its_state_is_from_other_code(tmp_path: Path, embedder,  # type: ignore[no-untyped-def]
+                                                                              caplog) -> None:
+    """A restart with nothing new hashes the files and reads none; a state saved by code that stored less about
+    each release (no ``version``, before ``date_inferred``) gets one full check, which brings the records up to date."""
+    import json
+    import logging
+
+    from assistant.web.serve import STATE_VERSION, _index_folder
+
+    from .conftest import make_assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / SEED.name).write_bytes(SEED.read_bytes())
+    assistant = make_assistant(tmp_path / "data", embedder, corpus_dir=str(corpus))
+    log = logging.getLogger("test-serve")
+    with caplog.at_level(logging.INFO, logger="test-serve"):
+        _index_folder(assistant, corpus, log)
+        _index_folder(assistant, corpus, log)
+        state_file = tmp_path / "data" / f"{assistant.settings.collection}-corpus-state.json"
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+        assert state["version"] == STATE_VERSION
+        del state["version"]
+        state_file.write_text(json.dumps(state), encoding="utf-8")
+        _index_folder(assistant, corpus, log)
+    lines = [r.getMessage() for r in caplog.records]
+    assert "1 added" in lines[0] and "nothing changed" in lines[1] and "1 unchanged" in lines[2], lines
+    assert assistant.releases()[0][0].date_inferred  # the seed page states no date of its own

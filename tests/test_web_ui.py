@@ -177,7 +177,7 @@ def test_summarize_explains_formats_and_scrolls_to_the_result(browser, app_url: 
         pg.click("#sum-generate")  # nothing chosen
         expect(pg.locator("#sum-status")).to_contain_text("Choose what to summarise")
         assert "release ids" not in pg.inner_text("#sum-status").lower()
-        pg.get_by_label(re.compile("2022-07-30 · Strategic Cooperation")).check()
+        pg.get_by_label(re.compile(r"about 2022-07-30 \(inferred\) · Strategic Cooperation")).check()
         pg.click("#sum-generate")
         pg.wait_for_function("document.querySelector('#sum-status').innerText.includes('Draft ready')")
         pg.wait_for_timeout(800)  # the smooth scroll
@@ -207,6 +207,45 @@ def test_library_is_readable_at_400px_with_count_and_preview(browser, app_url: s
     finally:
         pg.context.close()
 
+
+
+def test_an_inferred_date_says_so_on_its_card_in_the_library_and_in_the_preview(page: Any) -> None:
+    """The China Unicom page states no date; 2022-07-30 is read from the ceremony its text describes."""
+    ask(page, SEED_QUESTION)
+    card = page.locator("#sources section.turn .source").first
+    meta = card.locator(".meta")
+    assert "about 2022-07-30 (inferred)" in meta.inner_text()
+    assert "states no date" in meta.locator(".inferred").get_attribute("title")
+    ask(page, "Who became Northwind Grid's chief financial officer in 2021?")  # a dateline: the date is stated
+    metas = page.locator("#sources section.turn .source .meta").all_inner_texts()
+    assert metas and any("2021-07-12" in m for m in metas) and not any("inferred" in m for m in metas)
+    tab(page, "Library")
+    table = page.inner_text("#lib-table")
+    assert "2022-07-30*" in table and "2021-07-12*" not in table and "2021-07-12" in table
+    assert "* Date inferred: the release states none" in page.inner_text("#lib-count")
+    page.locator("#lib-table").get_by_text(re.compile("Strategic Cooperation")).filter(visible=True).first.click()
+    page.wait_for_function("document.querySelector('#lib-preview').innerText.includes('(inferred)')")
+    assert "about 2022-07-30 (inferred)" in page.inner_text("#lib-preview")
+    shot(page, "web-inferred-date")
+
+
+@pytest.mark.parametrize("width", [1400, 400])
+def test_library_columns_line_up_with_their_headers(browser, app_url: str, width: int) -> None:  # type: ignore[no-untyped-def]
+    """Each value sits under its own column's header, on a wide screen as on a phone."""
+    pg = open_page(browser, app_url, width=width, height=900)
+    try:
+        tab(pg, "Library")
+        date = pg.locator("#lib-table").get_by_text("2022-07-30").filter(visible=True).first
+        date.wait_for()
+        row = date.evaluate("el => { let e = el; while (e && !e.classList.contains('virtual-row')) e = e.parentElement;"
+                            " return Array.from(e.children).map(c => c.getBoundingClientRect())"
+                            ".filter(r => r.width > 0).map(r => [r.x, r.width]); }")
+        heads = [h.bounding_box() for h in pg.locator("#lib-table th").all() if h.is_visible()]
+        assert len(row) == len(heads) >= 3
+        for (x, w), head in zip(row, heads, strict=True):
+            assert abs(x - head["x"]) < 3 and abs(w - head["width"]) < 3, (row, heads)
+    finally:
+        pg.context.close()
 
 # ---- accessibility ------------------------------------------------------------------------------------
 def test_axe_finds_no_serious_or_critical_violations_on_any_tab(page: Any) -> None:

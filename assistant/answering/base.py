@@ -155,4 +155,4 @@ def _citation(number: int, release: Release, start: int, end: int, quote: str) -
     verified = release.text[start:end] == quote and quote in release.text
     return Citation(number=number, release_id=release.id, title=release.title, quote=quote, start=start, end=end,
                     date=release.date, source=release.source, url=release.url, path=None,
-                    verified=verified)
+                    verified=verified, date_inferred=release.date_inferred)

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 
-from ..dates import first_date, parse_date
+from ..dates import DATE_PATTERNS, date_from_match, first_date, parse_date
 
 _first_date = first_date  # the readers' name for it
 
-__all__ = ["find_text_date", "parse_date", "url_date"]
+__all__ = ["find_text_date", "parse_date", "stated_in_text", "url_date"]
 
 
 def find_text_date(paragraphs: list[str], *, limit: int = 3000) -> str | None:
@@ -22,6 +22,28 @@ def find_text_date(paragraphs: list[str], *, limit: int = 3000) -> str | None:
     """
     zone = "\n".join(paragraphs)[:limit]
     return _first_date(zone)
+
+
+# Words that may stand before a date line's date ("Published on", "Last updated:"); any other lower-case
+# word there means the date sits inside a sentence ("On the afternoon of July 30, 2022, ...").
+_LABEL_WORDS = frozenset({"on", "at", "published", "posted", "updated", "issued", "released", "dated", "date"})
+_AFTER_DATELINE = re.compile(r"\s*(?:$|[-\u2013\u2014|/(:]|\d{1,2}[:.]\d\d)")
+
+
+def stated_in_text(paragraphs: list[str], date: str) -> bool:
+    """Whether the text gives ``date`` as the release's own: a date line or a dateline
+    ("HARLOW BAY, Ore., Feb. 21, 2019 --"), not an event a sentence mentions. A release whose only
+    date is such an event has an inferred date, and the UI says so."""
+    for p in paragraphs:
+        found = [(m.start(), m.end(), date_from_match(m)) for pattern in DATE_PATTERNS for m in pattern.finditer(p)]
+        found = sorted(f for f in found if f[2])
+        if not found:
+            continue
+        start, end, iso = found[0]  # the date ``find_text_date`` took is the first one of the first dated paragraph
+        head = re.findall(r"\b[a-z][a-z]{2,}\b", p[:start])
+        return iso == date and start <= 80 and all(w in _LABEL_WORDS for w in head) \
+            and (len(p) <= 80 or bool(_AFTER_DATELINE.match(p, end)))
+    return False
 
 
 _URL_DATE = re.compile(

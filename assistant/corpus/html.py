@@ -10,7 +10,7 @@ from typing import Any
 
 from ..types import Release
 from .cleanup import _clean_units, _norm, _Unit
-from .dates import find_text_date, release_date, url_date
+from .dates import find_text_date, release_date, stated_in_text, url_date
 from .decode import _clean_chars, _collapse, _Skip
 from .engine import _engine_paragraphs, choose_body
 from .furniture import drop_furniture, tidy_title
@@ -96,6 +96,9 @@ def _release_from_html(text: str, *, name: str, id_base: str) -> Release:
         title=title or _title_from_paragraphs(paras),
         text="\n\n".join(paras),
         date=found_date or text_date or url_date(url),
+        # a date from a sentence of the text or from the URL is a guess, not the page's own statement
+        date_inferred=not found_date and not (text_date and stated_in_text(lead + paras[:3], text_date))
+        and bool(text_date or url_date(url)),
         source=_known(site_name) or _known(ld.get("publisher")),
         url=url,
         author=_known(meta.get("author")) or _known(ld.get("author")),

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..types import Release
 from .cleanup import _norm
-from .dates import find_text_date, parse_date
+from .dates import find_text_date, parse_date, stated_in_text
 from .decode import _clean_chars, _collapse, _Skip
 from .furniture import drop_furniture, tidy_title
 from .release import _clean_title, _known, _link, _size, _title_from_paragraphs, _without_long_runs
@@ -215,11 +215,13 @@ def _release_from_markdown(text: str, *, name: str, id_base: str) -> Release:
         else None
     )
     url = _link(field("url"))
+    text_date = None if found_date else find_text_date(paras[:3])
     return Release(
         id=url or id_base,
         title=tidy_title(title, site_name=_known(field("source")), url=url) or _title_from_paragraphs(paras),
         text="\n\n".join(paras),
-        date=found_date or find_text_date(paras[:3]),
+        date=found_date or text_date,
+        date_inferred=bool(text_date) and not stated_in_text(paras[:3], text_date or ""),
         source=_known(field("source")),
         url=url,
         author=_known(field("author")),

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..types import Release
 from .cleanup import _BULLET, _SENTENCE_END, _clean_units, _Unit
-from .dates import find_text_date
+from .dates import find_text_date, stated_in_text
 from .decode import _clean_chars, _collapse, _Skip
 from .furniture import drop_furniture
 from .release import _clean_title, _known, _title_from_paragraphs, _without_long_runs
@@ -43,11 +43,13 @@ def _release_from_pdf(data: bytes, *, name: str, id_base: str) -> Release:
     title = _clean_title(meta_title)
     if not title or _BAD_PDF_TITLES.match(title) or len(title) > 300:
         title = found_title
+    text_date = find_text_date(lead + paras[:3])
     return Release(
         id=id_base,
         title=title or _title_from_paragraphs(paras),
         text="\n\n".join(paras),
-        date=find_text_date(lead + paras[:3]),
+        date=text_date,
+        date_inferred=bool(text_date) and not stated_in_text(lead + paras[:3], text_date or ""),
         author=_known(meta_author),
         path=name,
     )

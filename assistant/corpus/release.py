@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import BadInput
 from ..types import Release
 from .cleanup import _clean_units, _units_from_text
-from .dates import find_text_date, parse_date
+from .dates import find_text_date, parse_date, stated_in_text
 from .decode import _ASCII_WS, _clean_chars, _collapse, _printable
 from .furniture import drop_furniture, is_title_candidate, tidy_title
 
@@ -119,13 +119,15 @@ def _make_release(
     if not paras:
         raise BadInput("the text is empty" if light else "no text left after removing page clutter")
     found_date = parse_date(date) if date else None
+    text_date = None if found_date else find_text_date(lead + paras[:3])
     return Release(
         id=release_id,
         title=(_light_title(title) if light else _clean_title(title))
         or found_title
         or _title_from_paragraphs(paras),
         text="\n\n".join(paras),
-        date=found_date or find_text_date(lead + paras[:3]),
+        date=found_date or text_date,
+        date_inferred=bool(text_date) and not stated_in_text(lead + paras[:3], text_date or ""),
         source=_known(source),
         url=_link(url),
         author=_known(author),

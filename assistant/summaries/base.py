@@ -175,9 +175,9 @@ def release_citation(number: int, release: Release, points: Sequence[SummaryPoin
         s, e = spans[0]
         quote = release.text[s:e]
         return Citation(number, release.id, release.title, quote, s, e, release.date, release.source, release.url,
-                        None, verified=quote in release.text)
+                        None, verified=quote in release.text, date_inferred=release.date_inferred)
     return Citation(number, release.id, release.title, release.title, 0, 0, release.date, release.source,
-                    release.url, None, verified=bool(release.title))
+                    release.url, None, verified=bool(release.title), date_inferred=release.date_inferred)
 
 
 def build_summary(fmt: str, points: list[SummaryPoint], releases: Sequence[Release], backend: str,

@@ -33,9 +33,26 @@ def display_title(title: str) -> str:
     return title
 
 
+INFERRED_TIP = "The release states no date of its own; this one was read from its text or its web address."
+
+
+def date_text(date: str | None, inferred: bool = False) -> str:
+    """A release's date as people should read it: a guessed one says so ("about 2022-07-30 (inferred)")."""
+    if not date:
+        return "undated"
+    return f"about {date} (inferred)" if inferred else date
+
+
+def date_html(date: str | None, inferred: bool = False) -> str:
+    """``date_text``, escaped, with the reason for an inferred date as its tooltip."""
+    if date and inferred:
+        return f"<span class='inferred' title='{esc(INFERRED_TIP)}'>{esc(date_text(date, inferred))}</span>"
+    return esc(date_text(date))
+
+
 def release_label(release: Any) -> str:
     """How a release is named in lists: date, then title."""
-    return f"{release.date or 'undated'} · {display_title(release.title or release.id)}"
+    return f"{date_text(release.date, release.date_inferred)} · {display_title(release.title or release.id)}"
 
 
 def _link(url: str | None, label: str) -> str:
@@ -103,7 +120,7 @@ def _render_release(assistant: Assistant, cites: list[Citation], turn: int) -> s
     text, spans = _quotes_in(assistant, cites)
     numbers = "".join(f"<span class='num'>[{c.number}]</span>" for c in cites)
     anchors = "".join(f"<span class='anchor' id='src-{turn}-{c.number}'></span>" for c in cites[1:])
-    meta = " · ".join(esc(x) for x in (first.date or "undated", first.source) if x)
+    meta = " · ".join([date_html(first.date, first.date_inferred), *([esc(first.source)] if first.source else [])])
     verified = all(c.verified for c in cites)
     check = ("<span class='ok' title='The quote was found word for word in the release'>✓ quote checked</span>"
              if verified else "<span class='warn'>⚠ quote not verified</span>")
@@ -134,7 +151,8 @@ def _render_release(assistant: Assistant, cites: list[Citation], turn: int) -> s
 
 def render_preview(release: Any, chars: int = 1200) -> str:
     """A release in the Library: title, date, source, link, and the opening of its text."""
-    meta = " · ".join(esc(x) for x in (release.date or "undated", release.source) if x)
+    meta = " · ".join([date_html(release.date, release.date_inferred),
+                       *([esc(release.source)] if release.source else [])])
     text = release.text[:chars] + ("…" if len(release.text) > chars else "")
     return (f"<div class='preview'><h3>{_link(release.url, esc(display_title(release.title or release.id)))}</h3>"
             f"<div class='meta'>{meta}</div><div class='preview-text'>{esc(text)}</div></div>")
@@ -241,9 +259,11 @@ a.cite:hover { background: var(--color-accent-soft); }
 .lib-count { margin: 0; color: var(--body-text-color-subdued); }
 #lib-table, #lib-table * { font-family: var(--font) !important; }
 #lib-table .body-cell:nth-child(2) span, #lib-table td:nth-child(2) span { white-space: nowrap !important; }
-#lib-table .body-cell:nth-child(2), #lib-table .header-cell:nth-child(2) {
-  width: 92px !important; min-width: 92px !important; max-width: 92px !important; }
 @media (max-width: 600px) {  /* narrow screens: title and date first; the chunk count is for admins */
+  /* the date column keeps room for one line; only here, where the header follows it (on wide screens the
+     header cells stretch with the table while the body cells would not, and the columns drift apart) */
+  #lib-table .body-cell:nth-child(2), #lib-table .header-cell:nth-child(2) {
+    width: 92px !important; min-width: 92px !important; max-width: 92px !important; }
   #lib-table .body-cell:nth-child(4), #lib-table .header-cell:nth-child(4), #lib-table th:nth-child(4),
   #lib-table td:nth-child(4) { display: none !important; }
 }

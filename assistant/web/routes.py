@@ -99,7 +99,8 @@ def search(q: str = Query(..., description="What to look for.", pattern=NOT_BLAN
     hits = assistant.search(q, k=k, filters=inputs.filters(since, until, source))
     return {"query": q, "hits": [
         {"score": h.score, "chunk_id": h.chunk.id, "release_id": h.chunk.release_id, "title": h.chunk.title,
-         "date": h.chunk.date, "source": h.chunk.source, "url": h.chunk.url, "text": h.chunk.text,
+         "date": h.chunk.date, "date_inferred": h.chunk.date_inferred, "source": h.chunk.source, "url": h.chunk.url,
+         "text": h.chunk.text,
          "start": h.chunk.start, "end": h.chunk.end, "dense_score": h.dense_score,
          "keyword_score": h.keyword_score} for h in hits]}
 
@@ -139,7 +140,8 @@ def releases(q: str | None = Query(None, description="Only releases whose title,
              assistant: Assistant = Current) -> dict[str, Any]:
     """Every indexed release, newest first."""
     needle = (q or "").strip().lower()
-    rows = [{"id": r.id, "title": r.title, "date": r.date, "source": r.source, "url": r.url, "chunks": n}
+    rows = [{"id": r.id, "title": r.title, "date": r.date, "date_inferred": r.date_inferred, "source": r.source,
+             "url": r.url, "chunks": n}
             for r, n in assistant.releases()]
     if needle:
         rows = [r for r in rows if needle in " ".join(str(r[f] or "") for f in ("title", "id", "source")).lower()]

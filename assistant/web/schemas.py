@@ -55,6 +55,10 @@ class AskRequest(BaseModel):
                                             "`done`. `Accept: text/event-stream` does the same.")
 
 
+INFERRED = ("True when the release states no date of its own and `date` was inferred (from an event its text "
+            "mentions, or its URL): show it as approximate.")
+
+
 class CitationOut(_Open):
     number: int
     release_id: str
@@ -67,6 +71,7 @@ class CitationOut(_Open):
     url: str | None = None
     path: str | None = None
     verified: bool
+    date_inferred: bool = Field(False, description=INFERRED)
 
 
 class SentenceOut(_Open):
@@ -93,6 +98,7 @@ class SearchHit(_Open):
     release_id: str
     title: str
     date: str | None
+    date_inferred: bool = Field(False, description=INFERRED)
     source: str | None
     url: str | None
     text: str
@@ -109,6 +115,7 @@ class ReleaseSummary(_Open):
     id: str
     title: str
     date: str | None
+    date_inferred: bool = Field(False, description=INFERRED)
     source: str | None
     url: str | None
     chunks: int
@@ -123,6 +130,7 @@ class ReleaseOut(_Open):
     title: str
     text: str
     date: str | None = None
+    date_inferred: bool = Field(False, description=INFERRED)
     source: str | None = None
     url: str | None = None
     author: str | None = None

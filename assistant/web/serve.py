@@ -23,6 +23,10 @@ from assistant.settings import Settings
 from assistant.text import visible
 from assistant.web.app import create_app
 
+# What the saved folder state means; a state saved by other code gets one full check. Raise it when readers learn
+# something new to store about a release (2: ``date_inferred``), so an unchanged folder is read once again.
+STATE_VERSION = 2
+
 
 def serve(settings: Settings) -> None:
     """Index the corpus folder, build the web app and serve it until stopped (``assistant serve``, ``app.py``).
@@ -73,7 +77,8 @@ def _index_folder(assistant: Any, folder: Path, log: Any) -> None:
     except (OSError, ValueError):  # an unreadable or broken state file only means a full check
         saved = {}
     releases = saved.get("releases") if isinstance(saved, dict) else None
-    if (releases and saved.get("folder") == str(folder.resolve()) and saved.get("files") == files
+    if (releases and saved.get("version") == STATE_VERSION and saved.get("folder") == str(folder.resolve())
+            and saved.get("files") == files
             and assistant.store.release_hashes(list(releases)) == releases):
         log.info("indexed %s: nothing changed (%d files, checked by hash)", where, len(files))
         return
@@ -86,7 +91,8 @@ def _index_folder(assistant: Any, folder: Path, log: Any) -> None:
     for r in report.rejected:
         log.warning("skipped %s: %s", visible(r.path), visible(r.reason))
     ids = report.added + report.updated + report.unchanged
-    state = {"folder": str(folder.resolve()), "files": files, "releases": assistant.store.release_hashes(ids)}
+    state = {"version": STATE_VERSION, "folder": str(folder.resolve()), "files": files,
+             "releases": assistant.store.release_hashes(ids)}
     tmp = state_file.with_name(f".{state_file.name}.{os.getpid()}.tmp")
     try:
         tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
