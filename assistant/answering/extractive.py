@@ -301,8 +301,11 @@ class ExtractiveAnswerer:
         if r.need.figures and not all(re.search(rf"(?<![\d.,]){re.escape(f)}(?![\d,])", f"{c.text} {c.title}")
                                       for f in r.need.figures):
             out.append("subject")
-        if "subject" not in out and r.need.subject and c.x[FEATURES.index("subject_title")] < 0.5:
-            out.append("subject_sentence")  # the release names the subject, this sentence and its title hardly
+        if "subject" not in out and r.need.subject and release is not None and _context_share(
+                r.need.subject, c.text, release) < SUBJECT_SHARE:
+            # the release names the subject somewhere, but not around this sentence: "Green SM in India" asked,
+            # a sentence of its Copenhagen launch release, which lists India only among its markets
+            out.append("subject_sentence")
         if r.need.kind != "open" and not c.x[FEATURES.index("typed_new")]:
             out.append("kind")
         if c.x[FEATURES.index("period_other")] or (r.need.quarter and not c.x[FEATURES.index("quarter_match")]):
@@ -346,6 +349,22 @@ def _common(release: Release) -> frozenset[str]:
 def _release_words(release: Release) -> frozenset[str]:
     # the issuer's name counts: "the White House weekly address" is rarely repeated in the address itself
     return frozenset(content(f"{release.source or ''} {release.title} {release.text}"))
+
+
+@lru_cache(maxsize=256)
+def _context_words(release: Release) -> tuple[frozenset[str], str]:
+    """What every sentence of a release is read with: its title, its lede, its issuer (a release says "we" and
+    "the company" where the question names it), and its address as one lower-case string (whitehouse.gov)."""
+    lede = next(iter(body_sentences(release)), None)
+    words = frozenset(content(f"{release.source or ''} {release.title} {lede.text if lede else ''}"))
+    return words, f"{release.source or ''} {release.url or ''}".lower().replace(" ", "")
+
+
+def _context_share(subject: Sequence[str], text: str, release: Release) -> float:
+    """Share of the question's names in the sentence or its context (see ``_context_words``)."""
+    words, where = _context_words(release)
+    here = set(content(text)) | words
+    return sum(t in here or (len(t) > 3 and t in where) for t in subject) / len(subject)
 
 
 def _years(text: str) -> list[str]:
