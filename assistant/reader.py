@@ -196,8 +196,8 @@ def analyse(question: str, known: str = "") -> Need:
 
 
 def counted(question: str) -> tuple[str, ...]:
-    """The stems of the (at most two) words after "how many": "how many whistleblower awards" counts awards."""
-    m = re.search(r"\bhow many\s+((?:[\w'’-]+\s*){1,2})", question, re.I)
+    """The stems of the (at most three) words after "how many": "how many whistleblower awards" counts awards."""
+    m = re.search(r"\bhow many\s+((?:[\w'’-]+\s*){1,3})", question, re.I)
     return tuple(t for t in content(m.group(1)) if t not in _QUESTION_ONLY) if m else ()
 
 
@@ -226,7 +226,7 @@ def values(text: str, kind: str, unit: str = "", common: frozenset[str] = frozen
         taken = [m.span() for p in (_MONEY, _PERCENT, _DATE) for m in p.finditer(text)]
         spans = [m.span() for m in _COUNT.finditer(text) if not _YEAR.fullmatch(m.group(0))
                  and not any(a <= m.start() < b for a, b in taken)
-                 and (not things or set(content(" ".join(text[m.end():].split()[:4]))) & set(things))]
+                 and (not things or set(content(" ".join(text[m.end():].split()[:8]))) & set(things))]
     elif kind == "amount" and unit:
         spans = [m.span() for m in (_MONEY if unit == "money" else _PERCENT).finditer(text)]
     elif kind == "amount":

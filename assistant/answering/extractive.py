@@ -60,6 +60,7 @@ SUBJECT_SHARE = 0.75  # of the question's names that the answer's release must c
 # by A for X and by B for Y, ..."): no one sentence meets all it names, so only retrieval's gate decides there.
 LONG_QUESTION = 30  # words
 SUPPORT_SHARE = 0.25  # a supporting sentence is at least this likely, relative to the direct answer
+LEDE_WORDS = 40  # the opening of a release that every sentence of it is read with (``_context_words``)
 SUPPORTING = 2  # sentences after the direct answer, at most
 PARTIAL = "The releases mention this, but they do not state what was asked. What they do say:"
 Turn = Mapping[str, Any] | str
@@ -355,8 +356,12 @@ def _release_words(release: Release) -> frozenset[str]:
 def _context_words(release: Release) -> tuple[frozenset[str], str]:
     """What every sentence of a release is read with: its title, its lede, its issuer (a release says "we" and
     "the company" where the question names it), and its address as one lower-case string (whitehouse.gov)."""
-    lede = next(iter(body_sentences(release)), None)
-    words = frozenset(content(f"{release.source or ''} {release.title} {lede.text if lede else ''}"))
+    lede: list[str] = []  # the opening sentences, to about 40 words (a lede split at "the Hon." is two)
+    for b in body_sentences(release):
+        if sum(len(t.split()) for t in lede) >= LEDE_WORDS:
+            break
+        lede.append(b.text)
+    words = frozenset(content(f"{release.source or ''} {release.title} {' '.join(lede)}"))
     return words, f"{release.source or ''} {release.url or ''}".lower().replace(" ", "")
 
 
