@@ -4,7 +4,7 @@ do not cover? Three sources, each scored the same four ways (see benchmarks/READ
 * ``corpus``: the bundled corpus/ with benchmarks/corpus_questions.json (every case of issue #14, follow-ups included);
 * ``newsrooms``: shared/data/newsrooms (real releases; scored by its own score.py);
 * ``multihop``: MultiHop-RAG dev, inference queries (the answer is a name) and null queries, over the index that
-  benchmarks/retrieval.py builds (data/eval-multihop; built here if missing).
+  benchmarks/retrieval.py builds (data/eval-multihop/ours; built there if missing).
 
     .venv/bin/python benchmarks/answers.py                         # every source
     .venv/bin/python benchmarks/answers.py --sources corpus newsrooms --json /tmp/answers.json
@@ -144,13 +144,17 @@ def run_newsrooms(data_dir: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def run_multihop(data_dir: Path, limit: int, seed: int) -> list[dict[str, Any]]:
-    folder = data_dir / "eval-multihop"
-    if not folder.exists():
-        from benchmarks.retrieval import DEFAULT_CORPUS, build_ours
+def multihop_assistant(data_dir: Path) -> Any:
+    """The MultiHop-RAG index where ``benchmarks/retrieval.py`` keeps it (``<data-dir>/eval-multihop/ours``),
+    reused when its manifest says nothing changed, built there otherwise."""
+    from benchmarks.retrieval import DEFAULT_CORPUS, build_ours
 
-        build_ours(DEFAULT_CORPUS, folder, data_dir / "eval-multihop-manifest.json")
-    a = open_assistant(folder)
+    folder = data_dir / "eval-multihop"
+    return build_ours(DEFAULT_CORPUS, folder / "ours", folder / "manifest-ours.json")
+
+
+def run_multihop(data_dir: Path, limit: int, seed: int) -> list[dict[str, Any]]:
+    a = multihop_assistant(data_dir)
     queries = json.loads((MULTIHOP / "queries_dev.json").read_text())
     rng = random.Random(seed)
     inference = [q for q in queries if q["question_type"] == "inference_query"]
