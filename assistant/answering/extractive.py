@@ -34,7 +34,7 @@ from assistant.chunking import sentence_spans
 from assistant.corrections import Supersession, index_supersessions
 from assistant.embedding import Embedder
 from assistant.protocols import answer_pieces
-from assistant.query import is_follow_up, without_dates
+from assistant.query import is_follow_up, named_outlets, unknown_outlets, without_dates
 from assistant.reader import (
     FEATURES,
     Need,
@@ -93,6 +93,7 @@ class Reading:
     releases: dict[str, Release]
     corrected: list[Supersession]  # superseded releases among the hits, with their corrections
     single: bool = True  # asks one fact: the checks of ``unmet`` apply
+    outlets: tuple[str, ...] = ()  # outlets the question names that no indexed release comes from
 
 
 def previous_turn(history: Sequence[Turn]) -> tuple[str, str]:
@@ -159,8 +160,9 @@ class ExtractiveAnswerer:
         cover = coverage(search, hits[:5], found.plan.sources)
         passed = relevance + COVERAGE_WEIGHT * cover >= self.min_relevance + COVERAGE_WEIGHT
         need = analyse(q, prev_q if follow else "")
-        if not passed or not hits:
-            return Reading(q, need, [], relevance, cover, False, {}, [])
+        outlets = unknown_outlets(q, self._sources()) if named_outlets(q) else ()
+        if not passed or not hits or outlets:
+            return Reading(q, need, [], relevance, cover, False, {}, [], outlets=outlets)
         hits = hits[: 2 * READ_PASSAGES - 4 if found.plan.dates else READ_PASSAGES]
         versions = self._superseded()
         releases = self.store.get_releases([h.chunk.release_id for h in hits])
@@ -171,6 +173,11 @@ class ExtractiveAnswerer:
         scored = self._score(q if not follow else f"{q} {prev_q}", need, found.vector, candidates, releases)
         single = len(q.split()) <= LONG_QUESTION and not found.plan.parts
         return Reading(q, need, scored, relevance, cover, True, releases, corrected, single)
+
+    def _sources(self) -> list[str]:
+        """Every source the index records (outlets, issuers), for questions that attribute facts to one."""
+        keyword = getattr(self.retriever, "keyword", None)
+        return list(keyword.sources()) if keyword is not None else self.retriever.known_sources()
 
     def _superseded(self) -> dict[str, Supersession]:
         """The correction map, rebuilt only when the index changes (its generation token moves). Kept per store,
@@ -255,7 +262,10 @@ class ExtractiveAnswerer:
         details: dict[str, Any] = {"relevance": round(r.relevance, 4), "coverage": round(r.cover, 4),
                                    "kind": r.need.kind}
         if not r.passed or not r.candidates:
-            return not_covered(r.question, self.name, r.relevance, r.cover)
+            answer = not_covered(r.question, self.name, r.relevance, r.cover)
+            if r.outlets:  # "a Bloomberg article" asked of releases none of which comes from Bloomberg
+                answer.details.update(unmet=["source"], outlets=list(r.outlets))
+            return answer
         fitting = [c for c in r.candidates if not self.unmet(r, c)] if r.single else r.candidates
         lead = self._lead(r, fitting) if fitting else r.candidates[0]
         details.update(reader_p=round(lead.p, 4), threshold=self.model.threshold)
