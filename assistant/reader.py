@@ -359,6 +359,17 @@ def default_model() -> ReaderModel:
     return ReaderModel.load()
 
 
+def role_named(need: Need, text: str) -> bool:
+    """Whether a sentence names the role a person question asks about ("CEO": the acronym, or chief and
+    executive; "which minister": minister). True when the question names no role."""
+    asked = set(need.roles) | {t for t in need.metric if _ROLE.fullmatch(t)}
+    if not asked:
+        return True
+    words = set(content(text))
+    acronyms = {a for a, spelt in _ROLE_ACRONYMS.items() if set(spelt) <= set(need.roles)}
+    return asked <= words or any(re.search(rf"\b{a}\b", text) for a in acronyms)
+
+
 def topic_share(topic: str, release_text: str) -> float:
     """Share of a topic's content words ("quantum computing partnership") that a release uses: hybrid retrieval
     ranks releases for a summary, and this keeps one that merely sounds alike from being summarised."""

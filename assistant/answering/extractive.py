@@ -45,6 +45,7 @@ from assistant.reader import (
     content,
     default_model,
     features,
+    role_named,
 )
 from assistant.retrieval import Filters, Retriever
 from assistant.store import ChromaStore
@@ -319,6 +320,8 @@ class ExtractiveAnswerer:
             out.append("subject_sentence")
         if r.need.kind != "open" and not c.x[FEATURES.index("typed_new")]:
             out.append("kind")
+        if r.need.kind == "person" and not role_named(r.need, c.text):
+            out.append("role")  # "who was CEO" asked, a sentence that quotes a vice president
         if c.x[FEATURES.index("period_other")] or (r.need.quarter and not c.x[FEATURES.index("quarter_match")]):
             out.append("period")
         return out
@@ -340,6 +343,8 @@ class ExtractiveAnswerer:
                 break
             if c is lead or any(_overlap(c.text, o.text) > 0.6 for o in [lead, *out]):
                 continue
+            if r.single and {"period", "subject", "subject_sentence"} & set(self.unmet(r, c)):
+                continue  # support may lack the value asked, never the period or the subject
             out.append(c)
         return out
 
@@ -379,7 +384,8 @@ def _context_share(subject: Sequence[str], text: str, release: Release) -> float
     """Share of the question's names in the sentence or its context (see ``_context_words``)."""
     words, where = _context_words(release)
     here = set(content(text)) | words
-    return sum(t in here or (len(t) > 3 and t in where) for t in subject) / len(subject)
+    parts = set(re.findall(r"[a-z0-9]+", where))  # gov.uk: "uk"
+    return sum(t in here or t in parts or (len(t) > 3 and t in where) for t in subject) / len(subject)
 
 
 def _years(text: str) -> list[str]:
