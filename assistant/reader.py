@@ -80,7 +80,7 @@ _IRREGULAR = {"led": "lead", "won": "win", "grew": "grow", "rose": "rise", "fell
               "sold": "sell", "made": "make", "held": "hold", "began": "begin", "begun": "begin", "bought": "buy",
               "built": "build", "spent": "spend", "met": "meet", "took": "take", "taken": "take", "gave": "give",
               "given": "give", "brought": "bring", "chose": "choose", "chosen": "choose", "raised": "raise",
-              "became": "become", "saw": "see", "set": "set", "hired": "hire", "named": "name"}
+              "became": "become", "lost": "lose", "saw": "see", "set": "set", "hired": "hire", "named": "name"}
 _ROLE = re.compile(r"\b(?:chief|ceo|cfo|coo|chair\w*|president|director|minister|secretary|officer|manager|"
                    r"founder|head|spokes\w+|mayor|governor|senator|professor|dr|mr|ms|mrs)\b\.?", re.I)
 _NOT_NAME = re.compile(rf"^(?:The|This|That|These|Those|It|In|On|At|For|And|But|Our|We|Its|A|An|{_MON}|"
@@ -196,9 +196,22 @@ def analyse(question: str, known: str = "") -> Need:
 
 
 def counted(question: str) -> tuple[str, ...]:
-    """The stems of the (at most three) words after "how many": "how many whistleblower awards" counts awards."""
-    m = re.search(r"\bhow many\s+((?:[\w'’-]+\s*){1,3})", question, re.I)
-    return tuple(t for t in content(m.group(1)) if t not in _QUESTION_ONLY) if m else ()
+    """What "how many" counts, and what the counted things do: the last word of the words that follow it, up to
+    the first small word, and the first lower-case word after that ("how many whistleblower awards did the SEC
+    pay": award, pay; "how many organizations received": organization, receiv). A count near either answers."""
+    m = re.search(r"\bhow many\s+(.*)", question, re.I)
+    if not m:
+        return ()
+    words = _WORD.findall(m.group(1))
+    phrase: list[str] = []
+    for w in words[:4]:
+        if w.lower() in _STOP or (phrase and (w.lower().endswith("ed") or w.lower() in _IRREGULAR)):
+            break  # a small word or a verb ("received", "won") ends the words counted
+        phrase.append(w)
+    rest = words[len(phrase):]
+    verb = next((w for w in rest if w.lower() not in _STOP and w[:1].islower()), "")
+    out = [stem(w) for w in (phrase[-1] if phrase else "", verb) if w]
+    return tuple(t for t in out if t not in _QUESTION_ONLY)
 
 
 def months(text: str) -> tuple[int, ...]:
