@@ -45,6 +45,7 @@ from assistant.reader import (
     content,
     default_model,
     features,
+    months,
     role_named,
 )
 from assistant.retrieval import Filters, Retriever
@@ -324,6 +325,8 @@ class ExtractiveAnswerer:
             out.append("role")  # "who was CEO" asked, a sentence that quotes a vice president
         if c.x[FEATURES.index("period_other")] or (r.need.quarter and not c.x[FEATURES.index("quarter_match")]):
             out.append("period")
+        elif r.need.months and release is not None and not set(r.need.months) & _release_months(release):
+            out.append("period")  # the months asked ("October–December") are neither named nor its date
         return out
 
     def _lead(self, r: Reading, fitting: list[_Candidate]) -> _Candidate:
@@ -386,6 +389,13 @@ def _context_share(subject: Sequence[str], text: str, release: Release) -> float
     here = set(content(text)) | words
     parts = set(re.findall(r"[a-z0-9]+", where))  # gov.uk: "uk"
     return sum(t in here or t in parts or (len(t) > 3 and t in where) for t in subject) / len(subject)
+
+
+@lru_cache(maxsize=256)
+def _release_months(release: Release) -> frozenset[int]:
+    """The months a release names, and the month it came out ("the May 2021 release" rarely says May)."""
+    published = {int(release.date[5:7])} if release.date and release.date[5:7].isdigit() else set()
+    return frozenset(months(f"{release.title} {release.text}")) | published
 
 
 def _years(text: str) -> list[str]:
