@@ -173,6 +173,52 @@ def run_multihop(data_dir: Path, limit: int, seed: int) -> list[dict[str, Any]]:
     return rows
 
 
+def org_cv(data_dir: Path, folds: int = 5) -> dict[str, Any]:
+    """Leave organisations out: the newsroom questions are split by the organisation whose release answers (an
+    unanswerable question by the release its note names), the bundled corpus's questions are one more
+    organisation, each fold's settings of the subject-context check
+    (``CONTEXT_SHARE``, ``LEDE_WORDS``) are chosen on the other organisations' questions, and the figures are
+    those of the held-out questions under the settings chosen without them."""
+    from assistant.answering import extractive
+
+    data = json.loads((NEWSROOMS / "questions.json").read_text())
+    org = {r["key"]: r["organisation"] for r in data["releases"]}
+    group = {}
+    for q in data["questions"]:
+        keys = q.get("releases") or [k for k in org if k in q.get("why_unanswerable", "")] or [q["id"]]
+        group[q["id"]] = org.get(keys[0], keys[0])
+    corpus_ids = [f"corpus:{q['id']}" for q in json.loads(CORPUS_QUESTIONS.read_text())["questions"]]
+    group.update({i: "bundled corpus" for i in corpus_ids})
+    orgs = sorted(set(group.values()))
+    random.Random(0).shuffle(orgs)
+    fold_of = {o: i % folds for i, o in enumerate(orgs)}
+    grid = [(share, lede) for share in (0.5, 0.67, 0.75, 1.0) for lede in (0, 20, 40, 80)]
+    runs = {}
+    for share, lede in grid:
+        extractive.CONTEXT_SHARE, extractive.LEDE_WORDS = share, lede
+        extractive._context_words.cache_clear()
+        runs[(share, lede)] = {r["id"]: r for r in run_newsrooms(data_dir)}
+        runs[(share, lede)].update({f"corpus:{r['id']}": r for r in run_corpus(data_dir)})
+
+    def gain(rows: Sequence[dict[str, Any]]) -> float:  # a wrong decline costs what three right answers earn
+        return sum((r["declined"] if r["unanswerable"] else r["correct"] - 3 * r["declined"]) for r in rows)
+
+    held: dict[str, dict[str, Any]] = {}
+    chosen = []
+    for f in range(folds):
+        train = [i for i, g in group.items() if fold_of[g] != f]
+        best = max(grid, key=lambda cfg: gain([runs[cfg][i] for i in train]))
+        chosen.append(best)
+        held.update({i: runs[best][i] for i, g in group.items() if fold_of[g] == f})
+
+    def split(rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return {"newsrooms": rates([r for i, r in rows.items() if not i.startswith("corpus:")]),
+                "corpus": rates([r for i, r in rows.items() if i.startswith("corpus:")])}
+
+    return {"held_out": split(held), "chosen": chosen,
+            "grid": {f"{s}/{n}": split(rs) for (s, n), rs in runs.items()}}
+
+
 def format_table(results: dict[str, dict[str, Any]]) -> str:
     cols = ("answerable", "unanswerable", "answer_correct", "right_source", "correct_decline", "wrong_decline",
             "p50_ms")
@@ -190,7 +236,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", type=Path, help="write figures and every question's answer here")
     p.add_argument("--show-misses", action="store_true")
+    p.add_argument("--org-cv", action="store_true",
+                   help="newsrooms: choose the subject-context settings leaving organisations out (see org_cv)")
     args = p.parse_args(argv)
+    if args.org_cv:
+        cv = org_cv(args.data_dir)
+        print(json.dumps({k: cv[k] for k in ("held_out", "chosen")}, default=str))
+        print(format_table({f"{k} {src[:4]}": v[src] for k, v in cv["grid"].items() for src in v}))
+        return 0
     results, details = {}, {}
     for source in args.sources:
         if source == "corpus":

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 EMBEDDED_SENTENCES = 16  # candidate sentences compared by meaning for each answer; their vectors are stored at ingest
 READ_PASSAGES = 8  # passages whose sentences the reader weighs
 SUBJECT_SHARE = 0.75  # of the question's names that the answer's release must contain
+CONTEXT_SHARE = 0.5  # ... and the sentence with its context (title, lede, issuer); see benchmarks/README.md
 # A longer question describes its answer by several facts, often from several releases ("Which company, reported
 # by A for X and by B for Y, ..."): no one sentence meets all it names, so only retrieval's gate decides there.
 LONG_QUESTION = 30  # words
@@ -315,7 +316,7 @@ class ExtractiveAnswerer:
                                       for f in r.need.figures):
             out.append("subject")
         if "subject" not in out and r.need.subject and release is not None and _context_share(
-                r.need.subject, c.text, release) < SUBJECT_SHARE:
+                r.need.subject, c.text, release) < CONTEXT_SHARE:
             # the release names the subject somewhere, but not around this sentence: "Green SM in India" asked,
             # a sentence of its Copenhagen launch release, which lists India only among its markets
             out.append("subject_sentence")
