@@ -58,12 +58,12 @@ if TYPE_CHECKING:
 EMBEDDED_SENTENCES = 16  # candidate sentences compared by meaning for each answer; their vectors are stored at ingest
 READ_PASSAGES = 8  # passages whose sentences the reader weighs
 SUBJECT_SHARE = 0.75  # of the question's names that the answer's release must contain
-CONTEXT_SHARE = 0.5  # ... and the sentence with its context (title, lede, issuer); see benchmarks/README.md
+CONTEXT_SHARE = 0.5  # ... and the sentence with its context (title, issuer); chosen by answers.py --org-cv
 # A longer question describes its answer by several facts, often from several releases ("Which company, reported
 # by A for X and by B for Y, ..."): no one sentence meets all it names, so only retrieval's gate decides there.
 LONG_QUESTION = 30  # words
 SUPPORT_SHARE = 0.25  # a supporting sentence is at least this likely, relative to the direct answer
-LEDE_WORDS = 40  # the opening of a release that every sentence of it is read with (``_context_words``)
+LEDE_WORDS = 0  # opening words of a release read with each sentence (``_context_words``); 0: none (see --org-cv)
 SUPPORTING = 2  # sentences after the direct answer, at most
 PARTIAL = "The releases mention this, but they do not state what was asked. What they do say:"
 Turn = Mapping[str, Any] | str
