@@ -179,6 +179,10 @@ def analyse(question: str, known: str = "") -> Need:
     years = sorted({r.start // 10000 for r in ranges if r.start} | {int(y) for y in _YEAR.findall(q)})
     qm = _QUARTER.search(q)
     quarter = (_QUARTER_NO.get(qm.group(1).lower()) if qm.group(1) else int(qm.group(2))) if qm else None
+    asked_months = months(q)
+    first = asked_months[0] if len(asked_months) == 3 else 0
+    if quarter is None and first % 3 == 1 and asked_months[2] - first == 2:
+        quarter = first // 3 + 1  # "the October–December quarter" is the fourth
     period_words = {stem(w) for w in ("quarter", "year", "full-year", "half", "first", "second", "third", "fourth")}
     subject_set = set(subject)
     metric = roles + [t for t in content(q) if t not in subject_set and t not in _QUESTION_ONLY
@@ -192,7 +196,7 @@ def analyse(question: str, known: str = "") -> Need:
     return Need(kind, tuple(dict.fromkeys(metric)), tuple(dict.fromkeys(subject)), tuple(years), quarter,
                 bool(_PRESENT.search(q)) and not years, tuple(dict.fromkeys(names)), tuple(dict.fromkeys(figures)),
                 unit, tuple(roles), tuple(t for t in metric if _MONEY_WORDS.fullmatch(t) or _PERCENT_WORDS.fullmatch(t)
-                                          or _MONEY_WORDS.match(t + "s")), months(q), counted(q))
+                                          or _MONEY_WORDS.match(t + "s")), asked_months, counted(q))
 
 
 def counted(question: str) -> tuple[str, ...]:
@@ -325,7 +329,8 @@ def features(need: Need, text: str, title: str, date: str | None, *, cosine: flo
     quarter = 0.0
     if need.quarter:
         names = "|".join(k for k, v in _QUARTER_NO.items() if v == need.quarter)
-        quarter = float(bool(re.search(rf"\b(?:{names})[- ]quarter\b|\bq{need.quarter}\b", f"{text} {title}", re.I)))
+        quarter = float(bool(re.search(rf"\b(?:{names})[- ]quarter\b|\bq{need.quarter}\b", f"{text} {title}", re.I))
+                        or set(range(3 * need.quarter - 2, 3 * need.quarter + 1)) <= set(months(f"{text} {title}")))
     return [
         cosine, lexical, 1.0 / (1 + rank), 1.0 if index == 0 else 0.0,
         float(bool(spans)), float(bool(new)), near, metric, subject, subject_title,
