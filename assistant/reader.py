@@ -200,9 +200,9 @@ def analyse(question: str, known: str = "") -> Need:
 
 
 def counted(question: str) -> tuple[str, ...]:
-    """What "how many" counts, and what the counted things do: the last word of the words that follow it, up to
-    the first small word, and the first lower-case word after that ("how many whistleblower awards did the SEC
-    pay": award, pay; "how many organizations received": organization, receiv). A count near either answers."""
+    """What "how many" counts, and what the counted things do: of the words that follow it (to the first small
+    word or past-tense verb), the first plural, else the first; then the next lower-case word ("how many
+    whistleblower awards did the SEC pay": award, pay; "how many patents cover Wi-Fi 6": patent, cover)."""
     m = re.search(r"\bhow many\s+(.*)", question, re.I)
     if not m:
         return ()
@@ -210,11 +210,13 @@ def counted(question: str) -> tuple[str, ...]:
     phrase: list[str] = []
     for w in words[:4]:
         if w.lower() in _STOP or (phrase and (w.lower().endswith("ed") or w.lower() in _IRREGULAR)):
-            break  # a small word or a verb ("received", "won") ends the words counted
+            break
         phrase.append(w)
-    rest = words[len(phrase):]
+    plural = [i for i, w in enumerate(phrase) if w.lower().endswith("s") and not w.lower().endswith("ss")]
+    at = plural[0] if plural else 0
+    rest = words[at + 1:]
     verb = next((w for w in rest if w.lower() not in _STOP and w[:1].islower()), "")
-    out = [stem(w) for w in (phrase[-1] if phrase else "", verb) if w]
+    out = [stem(w) for w in (phrase[at] if phrase else "", verb) if w]
     return tuple(t for t in out if t not in _QUESTION_ONLY)
 
 
