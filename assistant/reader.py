@@ -100,6 +100,7 @@ _QUESTION_ONLY = frozenset("""how much many large big far long high low when whe
     number amount total figure name""".split())
 
 
+@lru_cache(maxsize=65536)  # a press corpus repeats its words: most calls are a dictionary look-up
 def stem(word: str) -> str:
     """A light stem so 'signed' meets 'sign', 'batteries' 'battery' and 'turbines' 'turbine' (a full stemmer
     adds little here, and this one is the same for questions and sentences)."""
@@ -120,6 +121,16 @@ def stem(word: str) -> str:
 
 def content(text: str) -> list[str]:
     """Stems of the content words; hyphenated words count as their parts too ("PRC-flagged": prc, flagg)."""
+    return list(_sentence_content(text)) if len(text) <= 1000 else _content(text)
+
+
+@lru_cache(maxsize=8192)
+def _sentence_content(text: str) -> tuple[str, ...]:
+    """``content`` of a sentence or title, kept: every question reads the sentences of the passages it finds."""
+    return tuple(_content(text))
+
+
+def _content(text: str) -> list[str]:
     out = []
     for w in _WORD.findall(text):
         if w.lower() in _STOP or (len(w) < 2 and not w.isdigit()):
@@ -394,7 +405,8 @@ def topic_share(topic: str, release_text: str) -> float:
     """Share of a topic's content words ("quantum computing partnership") that a release uses: hybrid retrieval
     ranks releases for a summary, and this keeps one that merely sounds alike from being summarised."""
     words = set(content(topic))
-    return sum(t in set(content(release_text)) for t in words) / len(words) if words else 1.0
+    release_words = set(content(release_text))
+    return sum(t in release_words for t in words) / len(words) if words else 1.0
 
 
 def answer_span(need: Need, text: str, common: frozenset[str] = frozenset()) -> tuple[int, int] | None:
