@@ -339,6 +339,15 @@ class ExtractiveAnswerer:
         close = [c for c in fitting if c.p >= 0.6 * best.p]
         return max(close, key=lambda c: (c.date or "", c.p))
 
+    def _contradicts(self, r: Reading, lead: _Candidate, c: _Candidate) -> bool:
+        """An amount asked, and a sentence that names the metric with another first value than the direct answer
+        ("The release reported revenue of $584 million" beside the corrected $548 million): never support."""
+        if r.need.kind != "amount" or not r.need.metric or c.x[FEATURES.index("metric")] < 1.0:
+            return False
+        common = _common(r.releases[lead.release_id])
+        mine, theirs = answer_span(r.need, lead.text, common), answer_span(r.need, c.text, common)
+        return bool(mine and theirs) and lead.text[mine[0]:mine[1]] != c.text[theirs[0]:theirs[1]]
+
     def _supporting(self, r: Reading, lead: _Candidate) -> list[_Candidate]:
         out: list[_Candidate] = []
         limit = min(SUPPORTING, self.max_sentences - 1)
@@ -349,6 +358,8 @@ class ExtractiveAnswerer:
                 continue
             if r.single and {"period", "subject", "subject_sentence"} & set(self.unmet(r, c)):
                 continue  # support may lack the value asked, never the period or the subject
+            if r.single and self._contradicts(r, lead, c):
+                continue
             out.append(c)
         return out
 
