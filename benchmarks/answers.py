@@ -179,7 +179,7 @@ def org_cv(data_dir: Path, folds: int = 5) -> dict[str, Any]:
     organisation, each fold's settings of the subject-context check
     (``CONTEXT_SHARE``, ``LEDE_WORDS``) are chosen on the other organisations' questions, and the figures are
     those of the held-out questions under the settings chosen without them."""
-    from assistant.answering import extractive
+    from assistant.answering import context, extractive
 
     data = json.loads((NEWSROOMS / "questions.json").read_text())
     org = {r["key"]: r["organisation"] for r in data["releases"]}
@@ -195,8 +195,8 @@ def org_cv(data_dir: Path, folds: int = 5) -> dict[str, Any]:
     grid = [(share, lede) for share in (0.5, 0.67, 0.75, 1.0) for lede in (0, 20, 40, 80)]
     runs = {}
     for share, lede in grid:
-        extractive.CONTEXT_SHARE, extractive.LEDE_WORDS = share, lede
-        extractive._context_words.cache_clear()
+        extractive.CONTEXT_SHARE, context.LEDE_WORDS = share, lede
+        context.context_words.cache_clear()
         runs[(share, lede)] = {r["id"]: r for r in run_newsrooms(data_dir)}
         runs[(share, lede)].update({f"corpus:{r['id']}": r for r in run_corpus(data_dir)})
 

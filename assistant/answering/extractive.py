@@ -17,7 +17,6 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from assistant.answering.base import (
@@ -29,6 +28,7 @@ from assistant.answering.base import (
     not_covered,
     tokens,
 )
+from assistant.answering.context import body_spans, context_share, release_common, release_months, release_words
 from assistant.boilerplate import body_sentences
 from assistant.chunking import sentence_spans
 from assistant.corrections import Supersession, index_supersessions
@@ -41,11 +41,9 @@ from assistant.reader import (
     ReaderModel,
     analyse,
     answer_span,
-    common_words,
     content,
     default_model,
     features,
-    months,
     role_named,
 )
 from assistant.retrieval import Filters, Retriever
@@ -63,7 +61,6 @@ CONTEXT_SHARE = 0.5  # ... and the sentence with its context (title, issuer); ch
 # by A for X and by B for Y, ..."): no one sentence meets all it names, so only retrieval's gate decides there.
 LONG_QUESTION = 30  # words
 SUPPORT_SHARE = 0.25  # a supporting sentence is at least this likely, relative to the direct answer
-LEDE_WORDS = 0  # opening words of a release read with each sentence (``_context_words``); 0: none (see --org-cv)
 SUPPORTING = 2  # sentences after the direct answer, at most
 PARTIAL = "The releases mention this, but they do not state what was asked. What they do say:"
 Turn = Mapping[str, Any] | str
@@ -190,7 +187,7 @@ class ExtractiveAnswerer:
     def _candidates(self, hits: Sequence[Hit], releases: dict[str, Release],
                     corrected: Sequence[Supersession]) -> list[_Candidate]:
         """Body sentences of the passages, as verbatim slices; a superseded release gives way to its correction."""
-        body = {rid: _body(r) for rid, r in releases.items()}
+        body = {rid: body_spans(r) for rid, r in releases.items()}
         replaced = {s.old.id: s.new.id for s in corrected}
         stored = self.retriever.sentence_vectors([h.chunk for h in hits])
         seen: set[tuple[str, int]] = set()
@@ -247,7 +244,7 @@ class ExtractiveAnswerer:
             words = d | titles[c.title]
             c.lexical = sum(w for t, w in idf.items() if t in words) / total
             c.x = features(need, c.text, c.title, c.date, cosine=0.0, lexical=c.lexical, rank=c.rank, index=c.index,
-                           common=_common(releases[c.release_id]))
+                           common=release_common(releases[c.release_id]))
             c.score = (0.35 * c.lexical + 0.1 / (1 + c.rank) + 0.12 * c.x[FEATURES.index("typed_new")]
                        + 0.15 * c.x[FEATURES.index("metric")])
         kept = sorted(candidates, key=lambda c: c.score, reverse=True)[:EMBEDDED_SENTENCES]
@@ -283,7 +280,7 @@ class ExtractiveAnswerer:
             partial.details.update(details, partial=True)
             return partial
         chosen = _with_attributions([lead, *self._supporting(r, lead)], r.releases)
-        span = answer_span(r.need, " ".join(lead.text.split()), _common(r.releases[lead.release_id]))
+        span = answer_span(r.need, " ".join(lead.text.split()), release_common(r.releases[lead.release_id]))
         prefix = f"As of {_long_date(lead.date)}:" if r.need.present and lead.date else ""
         notes = [(_correction_sentence(s), [_lede(s.old), _lede(s.new)]) for s in r.corrected
                  if any(c.release_id == s.new.id for c in chosen)]
@@ -302,7 +299,7 @@ class ExtractiveAnswerer:
         out = []
         release = r.releases.get(c.release_id)
         if r.need.subject and release is not None:
-            words = _release_words(release)
+            words = release_words(release)
             # most of the names (a question may also name the publisher or the occasion), every figure
             where = f"{release.url or ''} {release.path or ''}".lower()  # obamawhitehouse.archives.gov
             if sum(t in words or (len(t) > 3 and t in where) for t in r.need.subject) < SUBJECT_SHARE * len(
@@ -315,7 +312,7 @@ class ExtractiveAnswerer:
         if r.need.figures and not all(re.search(rf"(?<![\d.,]){re.escape(f)}(?![\d,])", f"{c.text} {c.title}")
                                       for f in r.need.figures):
             out.append("subject")
-        if "subject" not in out and r.need.subject and release is not None and _context_share(
+        if "subject" not in out and r.need.subject and release is not None and context_share(
                 r.need.subject, c.text, release) < CONTEXT_SHARE:
             # the release names the subject somewhere, but not around this sentence: "Green SM in India" asked,
             # a sentence of its Copenhagen launch release, which lists India only among its markets
@@ -326,7 +323,7 @@ class ExtractiveAnswerer:
             out.append("role")  # "who was CEO" asked, a sentence that quotes a vice president
         if c.x[FEATURES.index("period_other")] or (r.need.quarter and not c.x[FEATURES.index("quarter_match")]):
             out.append("period")
-        elif r.need.months and release is not None and not set(r.need.months) & _release_months(release):
+        elif r.need.months and release is not None and not set(r.need.months) & release_months(release):
             out.append("period")  # the months asked ("October–December") are neither named nor its date
         return out
 
@@ -344,7 +341,7 @@ class ExtractiveAnswerer:
         ("The release reported revenue of $584 million" beside the corrected $548 million): never support."""
         if r.need.kind != "amount" or not r.need.metric or c.x[FEATURES.index("metric")] < 1.0:
             return False
-        common = _common(r.releases[lead.release_id])
+        common = release_common(r.releases[lead.release_id])
         mine, theirs = answer_span(r.need, lead.text, common), answer_span(r.need, c.text, common)
         return bool(mine and theirs) and lead.text[mine[0]:mine[1]] != c.text[theirs[0]:theirs[1]]
 
@@ -362,52 +359,6 @@ class ExtractiveAnswerer:
                 continue
             out.append(c)
         return out
-
-
-@lru_cache(maxsize=512)
-def _body(release: Release) -> tuple[tuple[int, int, int], ...]:
-    """Body sentence spans of a release (cached: a release is read by many questions, and finding them costs more
-    than the rest of reading it)."""
-    return tuple((c.start, c.end, c.index) for c in body_sentences(release))
-
-
-@lru_cache(maxsize=256)
-def _common(release: Release) -> frozenset[str]:
-    return common_words(release.text)
-
-
-@lru_cache(maxsize=256)
-def _release_words(release: Release) -> frozenset[str]:
-    # the issuer's name counts: "the White House weekly address" is rarely repeated in the address itself
-    return frozenset(content(f"{release.source or ''} {release.title} {release.text}"))
-
-
-@lru_cache(maxsize=256)
-def _context_words(release: Release) -> tuple[frozenset[str], str]:
-    """What every sentence of a release is read with: its title, its lede, its issuer (a release says "we" and
-    "the company" where the question names it), and its address as one lower-case string (whitehouse.gov)."""
-    lede: list[str] = []  # the opening sentences, to about 40 words (a lede split at "the Hon." is two)
-    for b in body_sentences(release):
-        if sum(len(t.split()) for t in lede) >= LEDE_WORDS:
-            break
-        lede.append(b.text)
-    words = frozenset(content(f"{release.source or ''} {release.title} {' '.join(lede)}"))
-    return words, f"{release.source or ''} {release.url or ''}".lower().replace(" ", "")
-
-
-def _context_share(subject: Sequence[str], text: str, release: Release) -> float:
-    """Share of the question's names in the sentence or its context (see ``_context_words``)."""
-    words, where = _context_words(release)
-    here = set(content(text)) | words
-    parts = set(re.findall(r"[a-z0-9]+", where))  # gov.uk: "uk"
-    return sum(t in here or t in parts or (len(t) > 3 and t in where) for t in subject) / len(subject)
-
-
-@lru_cache(maxsize=256)
-def _release_months(release: Release) -> frozenset[int]:
-    """The months a release names, and the month it came out ("the May 2021 release" rarely says May)."""
-    published = {int(release.date[5:7])} if release.date and release.date[5:7].isdigit() else set()
-    return frozenset(months(f"{release.title} {release.text}")) | published
 
 
 def _years(text: str) -> list[str]:
