@@ -90,7 +90,7 @@ _CALENDAR = re.compile(rf"^(?:{MONTH_PATTERN}|Monday|Tuesday|Wednesday|Thursday|
 # the outlet a question says its facts come from: "a Bloomberg article", "a report from The Wall Street Journal",
 # "as reported by The Verge"
 _OUTLET = re.compile(rf"\b(?:an?|the|one|another|separate|recent|latest)\s+({_NAME})(?:'s?|’s?)?\s+{_PIECE}\b|"
-                     rf"\b{_PIECE}\s+(?:from|by|in)\s+({_NAME})|"
+                     rf"\b{_PIECE}\s+(?:from|by|in\s+(?=The\s))\s*({_NAME})|"
                      rf"\b(?:reported|published|written)\s+(?:by|in)\s+({_NAME})")
 
 
