@@ -57,6 +57,8 @@ def test_follow_ups_carry_the_previous_question() -> None:
     ("How many consumer devices were covered by Huawei's Wi-Fi licences?", ()),
     ("Did The Guardian's report on December 12, 2023 mention it?", ()),
     ("Which company, according to Eddy Cue, had no alternative?", ()),
+    ("What did the CEO say in an interview in London?", ()),
+    ("Considering an article in The Economic Times, who won?", ("The Economic Times",)),
 ])
 def test_the_outlets_a_question_attributes_facts_to(question: str, outlets: tuple[str, ...]) -> None:
     assert named_outlets(question) == outlets
