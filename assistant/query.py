@@ -84,6 +84,43 @@ def find_sources(question: str, known: Iterable[str]) -> tuple[str, ...]:
     return tuple(s for s in hits if not any(s != o and _norm(s) in _norm(o) for o in hits))
 
 
+_NAME = r"(?:The\s+)?[A-Z][\w&.'’-]*(?:\s+(?:of\s+|&\s+|-\s+)?[A-Z][\w&.'’-]*)*"
+_PIECE = r"(?:article|report|piece|story|stories|post|analysis|review|column|op-ed|interview)s?"
+_CALENDAR = re.compile(rf"^(?:{MONTH_PATTERN}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b", re.I)
+# the outlet a question says its facts come from: "a Bloomberg article", "a report from The Wall Street Journal",
+# "as reported by The Verge"
+_OUTLET = re.compile(rf"\b(?:an?|the|one|another|separate|recent|latest)\s+({_NAME})(?:'s?|’s?)?\s+{_PIECE}\b|"
+                     rf"\b{_PIECE}\s+(?:from|by|in\s+(?=The\s))\s*({_NAME})|"
+                     rf"\b(?:reported|published|written)\s+(?:by|in)\s+({_NAME})")
+
+
+def named_outlets(question: str) -> tuple[str, ...]:
+    """Names of the outlets a question attributes its facts to (the words of an article's source)."""
+    out = []
+    for m in _OUTLET.finditer(question):
+        name = next(g for g in m.groups() if g)
+        name = re.sub(r"(?:'s?|’s?)$", "", name).strip()
+        if name and name.split()[-1][:1].isupper() and not _CALENDAR.match(name):
+            out.append(name)
+    return tuple(dict.fromkeys(out))
+
+
+def unknown_outlets(question: str, sources: Iterable[str]) -> tuple[str, ...]:
+    """The outlets a question names that no indexed release comes from ("a Bloomberg article" asked of an index
+    holding none): whatever it says they reported is not in the releases. Empty when the index records no sources.
+    A name counts as known when it is one of a source's names (``source_aliases``) or lies inside one."""
+    known = [a for s in sources if s for a in source_aliases(s)]
+    if not known:
+        return ()
+    out = []
+    for name in named_outlets(question):
+        n = _norm(name).strip()
+        n = n[4:] if n.startswith("the ") else n
+        if len(n) >= 3 and not any(n == a or f" {n} " in f" {a} " for a in known):
+            out.append(name)
+    return tuple(out)
+
+
 def _day(y: int, m: int, d: int) -> int | None:
     try:
         return int(dt.date(y, m, d).strftime("%Y%m%d"))

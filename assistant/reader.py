@@ -36,16 +36,18 @@ _Q_AMOUNT = re.compile(r"\bhow\s+(?:many|much|large|big|far|long|high|low)\b|\b(
                        r"\s*(?:the\s+)?(?:[\w'’-]+\s+){0,5}(?:revenue|income|profit|loss|sales|price|amount|rate|"
                        r"percentage|share|number|total|cost|value|figure|growth|capacity|budget|spending|"
                        r"earnings|ebitda|margin|dividend|funding|investment)s?\b", re.I)
-_Q_PLACE = re.compile(r"^\s*(?:and\s+)?where\b|\b(?:which|what)\s+(?:city|country|state|place|venue|location|"
-                      r"region|site)\b|\bin which (?:city|country|state)\b", re.I)
+_Q_PLACE = re.compile(r"^\s*(?:and\s+)?where\b|\b(?:which|what)\s+(?:[\w'’-]+\s+){0,2}(?:city|country|state|place|"
+                      r"venue|location|region|site|town|building|hotel|hall|centre|center)\b", re.I)
 _PRESENT = re.compile(r"^\s*(?:and\s+)?(?:who|what|which)\s+(?:is|are)\b|\b(?:current(?:ly)?|now|today|"
                       r"at present|presently)\b", re.I)
 _MONEY_WORDS = re.compile(r"\b(?:cost|costs|pay|paid|pays|revenues?|income|profits?|loss(?:es)?|worth|prices?|"
                           r"fund(?:ing|s)?|spend(?:ing)?|spent|invest(?:ment|ed)?|raised?|sales|earnings|budget|"
                           r"money|dollars|fines?|penalt(?:y|ies)|capital|debt|borrow(?:ed|ing)?|valued?|ebitda|"
-                          r"dividends?|turnover|proceeds|award(?:ed)?\s+amount)\b", re.I)
+                          r"dividends?|turnover|proceeds|award(?:ed)?\s+amount|royalt(?:y|ies)|fees?|"
+                          r"tariffs?|wages?|salar(?:y|ies))\b", re.I)
 _PERCENT_WORDS = re.compile(r"\b(?:percent(?:age)?|per cent|share|growth|proportion|how much more)\b", re.I)
 _QUARTER = re.compile(r"\b(first|second|third|fourth|1st|2nd|3rd|4th)[- ]quarter\b|\bq([1-4])\b", re.I)
+_HOW_MANY = re.compile(r"\bhow many\b", re.I)
 _QUARTER_NO = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
 
 _MONEY = re.compile(r"(?:US|HK|A|C|NZ|S)?[$€£¥₹]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|trillion|bn|mn|m|k)\b)?"
@@ -67,7 +69,18 @@ _ORG_SUFFIX = re.compile(r"\b(?:Inc|Corp|Corporation|Co|Company|Ltd|LLC|plc|Grou
                          r"Networks|Bank|Fund|Foundation|University|College|Agency|Department|Ministry|Council|"
                          r"Commission|Association|Institute|Technologies|Energy|Pharmaceuticals|Labs?)\b\.?")
 _ACRONYM = re.compile(r"\b[A-Z][A-Z&]{1,6}\b")
-_PLACE = re.compile(r"\b(?:in|at|near|from|to)\s+(?:the\s+)?((?:[A-Z][a-z]+)(?:[\s,]+[A-Z][a-z]+){0,3})")
+# a place after its preposition, past a few lower-case words ("at the recently redeveloped Lexington Market")
+_PLACE = re.compile(r"\b(?:in|at|near|from|to|inside)\s+(?:(?:the|a|an|its|our|their|[a-z]+ly|[a-z]+ed|new|main|"
+                    r"historic|level|floor|of)\s+){0,4}((?:[A-Z][a-z]+)(?:[\s,]+(?:of\s+)?[A-Z][a-z]+){0,4})")
+_MONTH_NO = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                             "nov", "dec"))}
+_MONTH_RANGE = re.compile(rf"\b({_MON})\s*(?:[–—-]|to|through)\s*({_MON})(?=[\s,.]|$)")
+# the irregular past forms that releases use where questions use the present ("led" for "leads")
+_IRREGULAR = {"led": "lead", "won": "win", "grew": "grow", "rose": "rise", "fell": "fall", "paid": "pay",
+              "sold": "sell", "made": "make", "held": "hold", "began": "begin", "begun": "begin", "bought": "buy",
+              "built": "build", "spent": "spend", "met": "meet", "took": "take", "taken": "take", "gave": "give",
+              "given": "give", "brought": "bring", "chose": "choose", "chosen": "choose", "raised": "raise",
+              "became": "become", "lost": "lose", "saw": "see", "set": "set", "hired": "hire", "named": "name"}
 _ROLE = re.compile(r"\b(?:chief|ceo|cfo|coo|chair\w*|president|director|minister|secretary|officer|manager|"
                    r"founder|head|spokes\w+|mayor|governor|senator|professor|dr|mr|ms|mrs)\b\.?", re.I)
 _NOT_NAME = re.compile(rf"^(?:The|This|That|These|Those|It|In|On|At|For|And|But|Our|We|Its|A|An|{_MON}|"
@@ -87,10 +100,13 @@ _QUESTION_ONLY = frozenset("""how much many large big far long high low when whe
     number amount total figure name""".split())
 
 
+@lru_cache(maxsize=65536)  # a press corpus repeats its words: most calls are a dictionary look-up
 def stem(word: str) -> str:
     """A light stem so 'signed' meets 'sign', 'batteries' 'battery' and 'turbines' 'turbine' (a full stemmer
     adds little here, and this one is the same for questions and sentences)."""
     w = word.lower().replace("’", "'").removesuffix("'s").strip("'")
+    if w in _IRREGULAR:
+        return _IRREGULAR[w]
     if len(w) > 4 and w.endswith("ies"):
         return w[:-3] + "y"
     if len(w) > 4 and re.search(r"(?:ss|x|ch|sh|z)es$", w):
@@ -105,6 +121,16 @@ def stem(word: str) -> str:
 
 def content(text: str) -> list[str]:
     """Stems of the content words; hyphenated words count as their parts too ("PRC-flagged": prc, flagg)."""
+    return list(_sentence_content(text)) if len(text) <= 1000 else _content(text)
+
+
+@lru_cache(maxsize=8192)
+def _sentence_content(text: str) -> tuple[str, ...]:
+    """``content`` of a sentence or title, kept: every question reads the sentences of the passages it finds."""
+    return tuple(_content(text))
+
+
+def _content(text: str) -> list[str]:
     out = []
     for w in _WORD.findall(text):
         if w.lower() in _STOP or (len(w) < 2 and not w.isdigit()):
@@ -130,6 +156,8 @@ class Need:
     unit: str = ""  # for amounts: "money", "percent" or "" (any figure)
     roles: tuple[str, ...] = ()  # a role's acronym spelt out ("CEO": chief, executive), part of ``metric``
     unit_words: tuple[str, ...] = ()  # metric words that ask for the unit ("pay", "cost"): the value answers them
+    months: tuple[int, ...] = ()  # months the question names ("the October–December quarter", "March 15, 2020")
+    counted: tuple[str, ...] = ()  # what "how many" counts ("sets of regulations": set): the count must name it
 
 
 def analyse(question: str, known: str = "") -> Need:
@@ -162,27 +190,74 @@ def analyse(question: str, known: str = "") -> Need:
     years = sorted({r.start // 10000 for r in ranges if r.start} | {int(y) for y in _YEAR.findall(q)})
     qm = _QUARTER.search(q)
     quarter = (_QUARTER_NO.get(qm.group(1).lower()) if qm.group(1) else int(qm.group(2))) if qm else None
+    asked_months = months(q)
+    first = asked_months[0] if len(asked_months) == 3 else 0
+    if quarter is None and first % 3 == 1 and asked_months[2] - first == 2:
+        quarter = first // 3 + 1  # "the October–December quarter" is the fourth
     period_words = {stem(w) for w in ("quarter", "year", "full-year", "half", "first", "second", "third", "fourth")}
     subject_set = set(subject)
     metric = roles + [t for t in content(q) if t not in subject_set and t not in _QUESTION_ONLY
                       and t not in period_words and "quarter" not in t and not t.isdigit()
+                      and not _CALENDAR.match(t.capitalize())
                       and t.upper() not in _ROLE_ACRONYMS]
     unit = ""
     if kind == "amount":
-        unit = "percent" if _PERCENT_WORDS.search(q) else "money" if _MONEY_WORDS.search(q) else ""
+        unit = ("count" if _HOW_MANY.search(q) else "percent" if _PERCENT_WORDS.search(q)
+                else "money" if _MONEY_WORDS.search(q) else "")
     return Need(kind, tuple(dict.fromkeys(metric)), tuple(dict.fromkeys(subject)), tuple(years), quarter,
                 bool(_PRESENT.search(q)) and not years, tuple(dict.fromkeys(names)), tuple(dict.fromkeys(figures)),
                 unit, tuple(roles), tuple(t for t in metric if _MONEY_WORDS.fullmatch(t) or _PERCENT_WORDS.fullmatch(t)
-                                          or _MONEY_WORDS.match(t + "s")))
+                                          or _MONEY_WORDS.match(t + "s")), asked_months, counted(q))
 
 
-def values(text: str, kind: str, unit: str = "", common: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
+def counted(question: str) -> tuple[str, ...]:
+    """What "how many" counts, and what the counted things do: of the words that follow it (to the first small
+    word or past-tense verb), the first plural, else the first; then the next lower-case word ("how many
+    whistleblower awards did the SEC pay": award, pay; "how many patents cover Wi-Fi 6": patent, cover)."""
+    m = re.search(r"\bhow many\s+(.*)", question, re.I)
+    if not m:
+        return ()
+    words = _WORD.findall(m.group(1))
+    phrase: list[str] = []
+    for w in words[:4]:
+        if w.lower() in _STOP or (phrase and (w.lower().endswith("ed") or w.lower() in _IRREGULAR)):
+            break
+        phrase.append(w)
+    plural = [i for i, w in enumerate(phrase) if w.lower().endswith("s") and not w.lower().endswith("ss")]
+    at = plural[0] if plural else 0
+    rest = words[at + 1:]
+    verb = next((w for w in rest if w.lower() not in _STOP and w[:1].islower()), "")
+    out = [stem(w) for w in (phrase[at] if phrase else "", verb) if w]
+    return tuple(t for t in out if t not in _QUESTION_ONLY)
+
+
+def months(text: str) -> tuple[int, ...]:
+    """The months a text names as dates ("March 15", "June 2023", "January – March"), a range filled in."""
+    out: set[int] = set()
+    for m in _MONTH_RANGE.finditer(text):
+        a, b = _MONTH_NO[m.group(1)[:3].lower()], _MONTH_NO[m.group(2)[:3].lower()]
+        out.update(range(a, b + 1) if a <= b else [*range(a, 13), *range(1, b + 1)])
+    for m in _DATE.finditer(text):  # every month in a date comes with a day or a year
+        if month := re.search(_MON, m.group(0)):
+            out.add(_MONTH_NO[month.group(0)[:3].lower()])
+    return tuple(sorted(out))
+
+
+def values(text: str, kind: str, unit: str = "", common: frozenset[str] = frozenset(),
+           things: tuple[str, ...] = ()) -> list[tuple[int, int]]:
     """Spans of ``text`` holding a value of ``kind``, in order.
 
     ``common`` holds the words its release also writes in lower case: a capitalised run made of such words
     ("Grid Innovation Award") is a title, not a person's name; a name ("Dana Whitfield") never appears in lower case.
+    ``things`` are what a count counts: "6 sets of regulations" answers how many sets, "10 to 30 percent" does not.
     """
-    if kind == "amount" and unit:
+    if kind == "amount" and unit == "count":
+        # "how many" is answered by a count, never by a sum of money, a share, a year or a day of a date
+        taken = [m.span() for p in (_MONEY, _PERCENT, _DATE) for m in p.finditer(text)]
+        spans = [m.span() for m in _COUNT.finditer(text) if not _YEAR.fullmatch(m.group(0))
+                 and not any(a <= m.start() < b for a, b in taken)
+                 and (not things or set(content(" ".join(text[m.end():].split()[:8]))) & set(things))]
+    elif kind == "amount" and unit:
         spans = [m.span() for m in (_MONEY if unit == "money" else _PERCENT).finditer(text)]
     elif kind == "amount":
         spans = [m.span() for p in (_MONEY, _PERCENT) for m in p.finditer(text)]
@@ -198,13 +273,21 @@ def values(text: str, kind: str, unit: str = "", common: frozenset[str] = frozen
                  and not any(w.lower().strip(".") in common for w in m.group(0).split()[
                      1 if re.match(r"(?:Mr|Ms|Mrs|Dr)\b", m.group(0)) else 0:])]
     elif kind == "organisation":
-        spans = [m.span() for m in _PERSON.finditer(text) if _ORG_SUFFIX.search(m.group(0))]
+        spans = [m.span() for m in _PERSON.finditer(text) if _ORG_SUFFIX.search(m.group(0))
+                 or _ORG_SUFFIX.match(text[m.end():m.end() + 20].lstrip(" ,"))]  # "Rust Consulting, Inc."
         spans += [m.span() for m in _ACRONYM.finditer(text)]
     elif kind == "place":
         spans = [m.span(1) for m in _PLACE.finditer(text) if not _DATE.match(m.group(1))]
     else:
         spans = []
     return sorted(set(spans))
+
+
+def _new(need: Need, text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The values that the question does not already give: a name it uses, or a figure it names ("Wi-Fi 6")."""
+    lowered = [n.lower() for n in need.names]
+    return [s for s in spans if not any(text[s[0]:s[1]].lower() in n or n in text[s[0]:s[1]].lower() for n in lowered)
+            and text[s[0]:s[1]].strip() not in need.figures]
 
 
 def _inside(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
@@ -227,10 +310,8 @@ def features(need: Need, text: str, title: str, date: str | None, *, cosine: flo
     words = content(text)
     wset = set(words)
     tset = set(content(title))
-    spans = values(text, need.kind, need.unit, common) if need.kind != "open" else []
-    lowered_names = [n.lower() for n in need.names]
-    new = [s for s in spans if not any(text[s[0]:s[1]].lower() in n or n in text[s[0]:s[1]].lower()
-                                       for n in lowered_names)]
+    spans = values(text, need.kind, need.unit, common, need.counted) if need.kind != "open" else []
+    new = _new(need, text, spans)
     near = 0.0
     if new and need.metric:
         lower = text.lower()
@@ -252,10 +333,17 @@ def features(need: Need, text: str, title: str, date: str | None, *, cosine: flo
     # came out neither in it nor just after it (results for a year are published early the next)
     missed = bool(asked) and (not (asked & mentioned) if mentioned else
                               bool(release_year) and not ({release_year, release_year - 1} & asked))
+    if missed and not years_here and release_year in asked and years_title and min(years_title) > release_year:
+        missed = False  # "Schedules Through January 2010", published in 2009: its facts stand as of 2009
+    if need.months and not missed:
+        # "the October–December quarter" asked, a sentence of that year naming only April – June
+        named = set(months(text))
+        missed = bool(named) and not (named & set(need.months))
     quarter = 0.0
     if need.quarter:
         names = "|".join(k for k, v in _QUARTER_NO.items() if v == need.quarter)
-        quarter = float(bool(re.search(rf"\b(?:{names})[- ]quarter\b|\bq{need.quarter}\b", f"{text} {title}", re.I)))
+        quarter = float(bool(re.search(rf"\b(?:{names})[- ]quarter\b|\bq{need.quarter}\b", f"{text} {title}", re.I))
+                        or set(range(3 * need.quarter - 2, 3 * need.quarter + 1)) <= set(months(f"{text} {title}")))
     return [
         cosine, lexical, 1.0 / (1 + rank), 1.0 if index == 0 else 0.0,
         float(bool(spans)), float(bool(new)), near, metric, subject, subject_title,
@@ -302,11 +390,23 @@ def default_model() -> ReaderModel:
     return ReaderModel.load()
 
 
+def role_named(need: Need, text: str) -> bool:
+    """Whether a sentence names the role a person question asks about ("CEO": the acronym, or chief and
+    executive; "which minister": minister). True when the question names no role."""
+    asked = set(need.roles) | {t for t in need.metric if _ROLE.fullmatch(t)}
+    if not asked:
+        return True
+    words = set(content(text))
+    acronyms = {a for a, spelt in _ROLE_ACRONYMS.items() if set(spelt) <= set(need.roles)}
+    return asked <= words or any(re.search(rf"\b{a}\b", text) for a in acronyms)
+
+
 def topic_share(topic: str, release_text: str) -> float:
     """Share of a topic's content words ("quantum computing partnership") that a release uses: hybrid retrieval
     ranks releases for a summary, and this keeps one that merely sounds alike from being summarised."""
     words = set(content(topic))
-    return sum(t in set(content(release_text)) for t in words) / len(words) if words else 1.0
+    release_words = set(content(release_text))
+    return sum(t in release_words for t in words) / len(words) if words else 1.0
 
 
 def answer_span(need: Need, text: str, common: frozenset[str] = frozenset()) -> tuple[int, int] | None:
@@ -314,9 +414,7 @@ def answer_span(need: Need, text: str, common: frozenset[str] = frozenset()) -> 
     the question does not already name; None for open questions or when there is none."""
     if need.kind == "open":
         return None
-    lowered_names = [n.lower() for n in need.names]
-    spans = [s for s in values(text, need.kind, need.unit, common)
-             if not any(text[s[0]:s[1]].lower() in n or n in text[s[0]:s[1]].lower() for n in lowered_names)]
+    spans = _new(need, text, values(text, need.kind, need.unit, common, need.counted))
     if not spans:
         return None
     lower = text.lower()

@@ -4,7 +4,7 @@ do not cover? Three sources, each scored the same four ways (see benchmarks/READ
 * ``corpus``: the bundled corpus/ with benchmarks/corpus_questions.json (every case of issue #14, follow-ups included);
 * ``newsrooms``: shared/data/newsrooms (real releases; scored by its own score.py);
 * ``multihop``: MultiHop-RAG dev, inference queries (the answer is a name) and null queries, over the index that
-  benchmarks/retrieval.py builds (data/eval-multihop; built here if missing).
+  benchmarks/retrieval.py builds (data/eval-multihop/ours; built there if missing).
 
     .venv/bin/python benchmarks/answers.py                         # every source
     .venv/bin/python benchmarks/answers.py --sources corpus newsrooms --json /tmp/answers.json
@@ -144,13 +144,17 @@ def run_newsrooms(data_dir: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def run_multihop(data_dir: Path, limit: int, seed: int) -> list[dict[str, Any]]:
-    folder = data_dir / "eval-multihop"
-    if not folder.exists():
-        from benchmarks.retrieval import DEFAULT_CORPUS, build_ours
+def multihop_assistant(data_dir: Path) -> Any:
+    """The MultiHop-RAG index where ``benchmarks/retrieval.py`` keeps it (``<data-dir>/eval-multihop/ours``),
+    reused when its manifest says nothing changed, built there otherwise."""
+    from benchmarks.retrieval import DEFAULT_CORPUS, build_ours
 
-        build_ours(DEFAULT_CORPUS, folder, data_dir / "eval-multihop-manifest.json")
-    a = open_assistant(folder)
+    folder = data_dir / "eval-multihop"
+    return build_ours(DEFAULT_CORPUS, folder / "ours", folder / "manifest-ours.json")
+
+
+def run_multihop(data_dir: Path, limit: int, seed: int) -> list[dict[str, Any]]:
+    a = multihop_assistant(data_dir)
     queries = json.loads((MULTIHOP / "queries_dev.json").read_text())
     rng = random.Random(seed)
     inference = [q for q in queries if q["question_type"] == "inference_query"]
@@ -167,6 +171,52 @@ def run_multihop(data_dir: Path, limit: int, seed: int) -> list[dict[str, Any]]:
                      "correct": answer.covered and not null and contains_any(answer.text, [q["answer"]]),
                      "right_source": bool(urls & set(cited)), "seconds": took, "details": answer.details})
     return rows
+
+
+def org_cv(data_dir: Path, folds: int = 5) -> dict[str, Any]:
+    """Leave organisations out: the newsroom questions are split by the organisation whose release answers (an
+    unanswerable question by the release its note names), the bundled corpus's questions are one more
+    organisation, each fold's settings of the subject-context check
+    (``CONTEXT_SHARE``, ``LEDE_WORDS``) are chosen on the other organisations' questions, and the figures are
+    those of the held-out questions under the settings chosen without them."""
+    from assistant.answering import context, extractive
+
+    data = json.loads((NEWSROOMS / "questions.json").read_text())
+    org = {r["key"]: r["organisation"] for r in data["releases"]}
+    group = {}
+    for q in data["questions"]:
+        keys = q.get("releases") or [k for k in org if k in q.get("why_unanswerable", "")] or [q["id"]]
+        group[q["id"]] = org.get(keys[0], keys[0])
+    corpus_ids = [f"corpus:{q['id']}" for q in json.loads(CORPUS_QUESTIONS.read_text())["questions"]]
+    group.update({i: "bundled corpus" for i in corpus_ids})
+    orgs = sorted(set(group.values()))
+    random.Random(0).shuffle(orgs)
+    fold_of = {o: i % folds for i, o in enumerate(orgs)}
+    grid = [(share, lede) for share in (0.5, 0.67, 0.75, 1.0) for lede in (0, 20, 40, 80)]
+    runs = {}
+    for share, lede in grid:
+        extractive.CONTEXT_SHARE, context.LEDE_WORDS = share, lede
+        context.context_words.cache_clear()
+        runs[(share, lede)] = {r["id"]: r for r in run_newsrooms(data_dir)}
+        runs[(share, lede)].update({f"corpus:{r['id']}": r for r in run_corpus(data_dir)})
+
+    def gain(rows: Sequence[dict[str, Any]]) -> float:  # a wrong decline costs what three right answers earn
+        return sum((r["declined"] if r["unanswerable"] else r["correct"] - 3 * r["declined"]) for r in rows)
+
+    held: dict[str, dict[str, Any]] = {}
+    chosen = []
+    for f in range(folds):
+        train = [i for i, g in group.items() if fold_of[g] != f]
+        best = max(grid, key=lambda cfg: gain([runs[cfg][i] for i in train]))
+        chosen.append(best)
+        held.update({i: runs[best][i] for i, g in group.items() if fold_of[g] == f})
+
+    def split(rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return {"newsrooms": rates([r for i, r in rows.items() if not i.startswith("corpus:")]),
+                "corpus": rates([r for i, r in rows.items() if i.startswith("corpus:")])}
+
+    return {"held_out": split(held), "chosen": chosen,
+            "grid": {f"{s}/{n}": split(rs) for (s, n), rs in runs.items()}}
 
 
 def format_table(results: dict[str, dict[str, Any]]) -> str:
@@ -186,7 +236,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", type=Path, help="write figures and every question's answer here")
     p.add_argument("--show-misses", action="store_true")
+    p.add_argument("--org-cv", action="store_true",
+                   help="newsrooms: choose the subject-context settings leaving organisations out (see org_cv)")
     args = p.parse_args(argv)
+    if args.org_cv:
+        cv = org_cv(args.data_dir)
+        print(json.dumps({k: cv[k] for k in ("held_out", "chosen")}, default=str))
+        print(format_table({f"{k} {src[:4]}": v[src] for k, v in cv["grid"].items() for src in v}))
+        return 0
     results, details = {}, {}
     for source in args.sources:
         if source == "corpus":

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.answers import MULTIHOP, NEWSROOMS, norm, open_assistant  # noqa: E402
+from benchmarks.answers import MULTIHOP, NEWSROOMS, multihop_assistant, norm, open_assistant  # noqa: E402
 
 MAX_WRONG_DECLINE = 0.0  # the sentence probability alone separates unanswerable questions poorly (see README)
 
@@ -81,7 +81,7 @@ def collect_newsrooms(data_dir: Path) -> list[dict[str, Any]]:
 
 
 def collect_multihop(data_dir: Path, n: int, seed: int) -> list[dict[str, Any]]:
-    a = open_assistant(data_dir / "eval-multihop")
+    a = multihop_assistant(data_dir)
     answerer = reader(a)
     queries = json.loads((MULTIHOP / "queries_dev.json").read_text())
     rng = random.Random(seed)

@@ -4,7 +4,15 @@ import datetime as dt
 
 import pytest
 
-from assistant.query import DateRange, find_dates, find_sources, plan, with_context
+from assistant.query import (
+    DateRange,
+    find_dates,
+    find_sources,
+    named_outlets,
+    plan,
+    unknown_outlets,
+    with_context,
+)
 
 KNOWN = ["The Verge", "TechCrunch", "Cnbc | World Business News Leader", "Fortune", "Northwind Grid"]
 
@@ -40,3 +48,25 @@ def test_follow_ups_carry_the_previous_question() -> None:
     standalone = "Who was appointed chief financial officer of Northwind Grid in 2021?"
     assert with_context(standalone, ["What is GridSense?"]) == standalone
     assert plan("and when did it start?", KNOWN, []).text == "and when did it start?"
+
+
+@pytest.mark.parametrize("question,outlets", [
+    ("Considering a Bloomberg article and a report from The Wall Street Journal, who is the CEO?",
+     ("Bloomberg", "The Wall Street Journal")),
+    ("What did a New York Times article say, as reported by The Verge?", ("New York Times", "The Verge")),
+    ("How many consumer devices were covered by Huawei's Wi-Fi licences?", ()),
+    ("Did The Guardian's report on December 12, 2023 mention it?", ()),
+    ("Which company, according to Eddy Cue, had no alternative?", ()),
+    ("What did the CEO say in an interview in London?", ()),
+    ("Considering an article in The Economic Times, who won?", ("The Economic Times",)),
+])
+def test_the_outlets_a_question_attributes_facts_to(question: str, outlets: tuple[str, ...]) -> None:
+    assert named_outlets(question) == outlets
+
+
+def test_outlets_no_indexed_release_comes_from() -> None:
+    sources = ["The New York Times", "The Verge", "Cnbc | World Business News Leader", "FOX News - Health"]
+    question = "Considering a New York Times article, a CNBC report and a piece by Wired, which company ...?"
+    assert unknown_outlets(question, sources) == ("Wired",)
+    assert unknown_outlets("What did a FOX News - Health article say?", sources) == ()
+    assert unknown_outlets(question, []) == ()  # an index that records no sources cannot tell

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.reader import FEATURES, ReaderModel, analyse, answer_span, common_words, default_model, features
+from assistant.reader import (
+    FEATURES,
+    ReaderModel,
+    analyse,
+    answer_span,
+    common_words,
+    content,
+    default_model,
+    features,
+    role_named,
+)
 
 
 @pytest.mark.parametrize("question,kind", [
@@ -76,3 +86,60 @@ def test_the_ui_shows_the_answer_span_in_bold_and_escaped() -> None:
     c = Citation(1, "r", "T", "q", 0, 1)
     html = render_answer(Answer("q", text, citations=(c,), answer_span=(12, 26)), 1)
     assert "<strong>&lt;$548 million&gt;</strong>" in html and "href='#src-1-1'" in html
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("In which London venue did the event take place?", "place"),
+    ("How many whistleblower awards did the SEC pay?", "amount"),
+])
+def test_more_kinds_of_answer(question: str, kind: str) -> None:
+    assert analyse(question).kind == kind
+
+
+def test_a_count_names_what_it_counts() -> None:
+    need = analyse("How many whistleblower awards did the SEC pay in 2024?")
+    assert need.unit == "count" and need.counted == ("award", "pay")
+    assert answer_span(need, "Awards can range from 10 to 30 percent of the money collected.") is None
+    assert answer_span(need, "The agency made an award of more than $37 million.") is None  # money is no count
+    text = "In all, the SEC paid 47 awards to whistleblowers."
+    s, e = answer_span(need, text) or (0, 0)
+    assert text[s:e] == "47"
+
+
+def test_a_figure_the_question_names_is_not_the_answer() -> None:
+    need = analyse("How many patents cover Wi-Fi 6?")
+    text = "Wi-Fi 6 is covered by 1,200 patents."
+    s, e = answer_span(need, text) or (0, 0)
+    assert text[s:e] == "1,200"
+
+
+@pytest.mark.parametrize("question,text,expected", [
+    ("Where did the Treasurer announce the awards?",
+     "Speaking at the recently redeveloped Lexington Market, the Treasurer announced the awards.", "Lexington Market"),
+    ("Which company was the refund administrator?",
+     "Rust Consulting, Inc., the refund administrator for this matter, will mail the checks.", "Rust Consulting"),
+])
+def test_places_past_small_words_and_companies_named_before_their_suffix(question: str, text: str,
+                                                                         expected: str) -> None:
+    s, e = answer_span(analyse(question), text) or (0, 0)
+    assert text[s:e].startswith(expected)
+
+
+def test_months_and_quarters_as_periods() -> None:
+    need = analyse("How much did Acme expect to borrow in the October–December 2023 quarter?")
+    assert need.months == (10, 11, 12) and need.quarter == 4
+    missed, quarter = FEATURES.index("period_other"), FEATURES.index("quarter_match")
+    other = features(need, "During the April – June 2023 quarter, Acme expects to borrow $726 billion.", "Acme",
+                     "2023-05-01", cosine=0.5, lexical=0.5, rank=0, index=1)
+    right = features(need, "During the October – December 2023 quarter, Acme expects to borrow $776 billion.",
+                     "Acme", "2023-10-30", cosine=0.5, lexical=0.5, rank=0, index=1)
+    assert other[missed] == 1.0 and right[missed] == 0.0 and right[quarter] == 1.0
+
+
+def test_a_role_asked_must_be_named() -> None:
+    need = analyse("Who was CEO of Acme in 2023?")
+    assert role_named(need, "said Dana Whitfield, chief executive officer of Acme.")
+    assert role_named(need, "said Dana Whitfield, Acme's CEO.")
+    assert not role_named(need, "said Lena Hartsfield, senior vice president at Acme.")
+    assert role_named(analyse("Who leads the plan?"), "The plan is led by Dr Peter Bonfield.")
+    assert "lead" in content("The plan is led by Dr Peter Bonfield.")  # "led" meets "leads"

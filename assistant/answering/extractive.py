@@ -17,7 +17,6 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from assistant.answering.base import (
@@ -29,22 +28,23 @@ from assistant.answering.base import (
     not_covered,
     tokens,
 )
+from assistant.answering.context import body_spans, context_share, release_common, release_months, release_words
 from assistant.boilerplate import body_sentences
 from assistant.chunking import sentence_spans
 from assistant.corrections import Supersession, index_supersessions
 from assistant.embedding import Embedder
 from assistant.protocols import answer_pieces
-from assistant.query import is_follow_up, without_dates
+from assistant.query import is_follow_up, named_outlets, unknown_outlets, without_dates
 from assistant.reader import (
     FEATURES,
     Need,
     ReaderModel,
     analyse,
     answer_span,
-    common_words,
     content,
     default_model,
     features,
+    role_named,
 )
 from assistant.retrieval import Filters, Retriever
 from assistant.store import ChromaStore
@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 EMBEDDED_SENTENCES = 16  # candidate sentences compared by meaning for each answer; their vectors are stored at ingest
 READ_PASSAGES = 8  # passages whose sentences the reader weighs
 SUBJECT_SHARE = 0.75  # of the question's names that the answer's release must contain
+CONTEXT_SHARE = 0.5  # ... and the sentence with its context (title, issuer); chosen by answers.py --org-cv
 # A longer question describes its answer by several facts, often from several releases ("Which company, reported
 # by A for X and by B for Y, ..."): no one sentence meets all it names, so only retrieval's gate decides there.
 LONG_QUESTION = 30  # words
@@ -92,6 +93,7 @@ class Reading:
     releases: dict[str, Release]
     corrected: list[Supersession]  # superseded releases among the hits, with their corrections
     single: bool = True  # asks one fact: the checks of ``unmet`` apply
+    outlets: tuple[str, ...] = ()  # outlets the question names that no indexed release comes from
 
 
 def previous_turn(history: Sequence[Turn]) -> tuple[str, str]:
@@ -158,8 +160,9 @@ class ExtractiveAnswerer:
         cover = coverage(search, hits[:5], found.plan.sources)
         passed = relevance + COVERAGE_WEIGHT * cover >= self.min_relevance + COVERAGE_WEIGHT
         need = analyse(q, prev_q if follow else "")
-        if not passed or not hits:
-            return Reading(q, need, [], relevance, cover, False, {}, [])
+        outlets = unknown_outlets(q, self._sources()) if named_outlets(q) else ()
+        if not passed or not hits or outlets:
+            return Reading(q, need, [], relevance, cover, False, {}, [], outlets=outlets)
         hits = hits[: 2 * READ_PASSAGES - 4 if found.plan.dates else READ_PASSAGES]
         versions = self._superseded()
         releases = self.store.get_releases([h.chunk.release_id for h in hits])
@@ -171,6 +174,11 @@ class ExtractiveAnswerer:
         single = len(q.split()) <= LONG_QUESTION and not found.plan.parts
         return Reading(q, need, scored, relevance, cover, True, releases, corrected, single)
 
+    def _sources(self) -> list[str]:
+        """Every source the index records (outlets, issuers), for questions that attribute facts to one."""
+        keyword = getattr(self.retriever, "keyword", None)
+        return list(keyword.sources()) if keyword is not None else self.retriever.known_sources()
+
     def _superseded(self) -> dict[str, Supersession]:
         """The correction map, rebuilt only when the index changes (its generation token moves). Kept per store,
         not per answerer: the Assistant makes an answerer for every question."""
@@ -179,7 +187,7 @@ class ExtractiveAnswerer:
     def _candidates(self, hits: Sequence[Hit], releases: dict[str, Release],
                     corrected: Sequence[Supersession]) -> list[_Candidate]:
         """Body sentences of the passages, as verbatim slices; a superseded release gives way to its correction."""
-        body = {rid: _body(r) for rid, r in releases.items()}
+        body = {rid: body_spans(r) for rid, r in releases.items()}
         replaced = {s.old.id: s.new.id for s in corrected}
         stored = self.retriever.sentence_vectors([h.chunk for h in hits])
         seen: set[tuple[str, int]] = set()
@@ -236,7 +244,7 @@ class ExtractiveAnswerer:
             words = d | titles[c.title]
             c.lexical = sum(w for t, w in idf.items() if t in words) / total
             c.x = features(need, c.text, c.title, c.date, cosine=0.0, lexical=c.lexical, rank=c.rank, index=c.index,
-                           common=_common(releases[c.release_id]))
+                           common=release_common(releases[c.release_id]))
             c.score = (0.35 * c.lexical + 0.1 / (1 + c.rank) + 0.12 * c.x[FEATURES.index("typed_new")]
                        + 0.15 * c.x[FEATURES.index("metric")])
         kept = sorted(candidates, key=lambda c: c.score, reverse=True)[:EMBEDDED_SENTENCES]
@@ -254,7 +262,10 @@ class ExtractiveAnswerer:
         details: dict[str, Any] = {"relevance": round(r.relevance, 4), "coverage": round(r.cover, 4),
                                    "kind": r.need.kind}
         if not r.passed or not r.candidates:
-            return not_covered(r.question, self.name, r.relevance, r.cover)
+            answer = not_covered(r.question, self.name, r.relevance, r.cover)
+            if r.outlets:  # "a Bloomberg article" asked of releases none of which comes from Bloomberg
+                answer.details.update(unmet=["source"], outlets=list(r.outlets))
+            return answer
         fitting = [c for c in r.candidates if not self.unmet(r, c)] if r.single else r.candidates
         lead = self._lead(r, fitting) if fitting else r.candidates[0]
         details.update(reader_p=round(lead.p, 4), threshold=self.model.threshold)
@@ -269,7 +280,7 @@ class ExtractiveAnswerer:
             partial.details.update(details, partial=True)
             return partial
         chosen = _with_attributions([lead, *self._supporting(r, lead)], r.releases)
-        span = answer_span(r.need, " ".join(lead.text.split()), _common(r.releases[lead.release_id]))
+        span = answer_span(r.need, " ".join(lead.text.split()), release_common(r.releases[lead.release_id]))
         prefix = f"As of {_long_date(lead.date)}:" if r.need.present and lead.date else ""
         notes = [(_correction_sentence(s), [_lede(s.old), _lede(s.new)]) for s in r.corrected
                  if any(c.release_id == s.new.id for c in chosen)]
@@ -288,7 +299,7 @@ class ExtractiveAnswerer:
         out = []
         release = r.releases.get(c.release_id)
         if r.need.subject and release is not None:
-            words = _release_words(release)
+            words = release_words(release)
             # most of the names (a question may also name the publisher or the occasion), every figure
             where = f"{release.url or ''} {release.path or ''}".lower()  # obamawhitehouse.archives.gov
             if sum(t in words or (len(t) > 3 and t in where) for t in r.need.subject) < SUBJECT_SHARE * len(
@@ -301,12 +312,19 @@ class ExtractiveAnswerer:
         if r.need.figures and not all(re.search(rf"(?<![\d.,]){re.escape(f)}(?![\d,])", f"{c.text} {c.title}")
                                       for f in r.need.figures):
             out.append("subject")
-        if "subject" not in out and r.need.subject and c.x[FEATURES.index("subject_title")] < 0.5:
-            out.append("subject_sentence")  # the release names the subject, this sentence and its title hardly
+        if "subject" not in out and r.need.subject and release is not None and context_share(
+                r.need.subject, c.text, release) < CONTEXT_SHARE:
+            # the release names the subject somewhere, but not around this sentence: "Green SM in India" asked,
+            # a sentence of its Copenhagen launch release, which lists India only among its markets
+            out.append("subject_sentence")
         if r.need.kind != "open" and not c.x[FEATURES.index("typed_new")]:
             out.append("kind")
+        if r.need.kind == "person" and not role_named(r.need, c.text):
+            out.append("role")  # "who was CEO" asked, a sentence that quotes a vice president
         if c.x[FEATURES.index("period_other")] or (r.need.quarter and not c.x[FEATURES.index("quarter_match")]):
             out.append("period")
+        elif r.need.months and release is not None and not set(r.need.months) & release_months(release):
+            out.append("period")  # the months asked ("October–December") are neither named nor its date
         return out
 
     def _lead(self, r: Reading, fitting: list[_Candidate]) -> _Candidate:
@@ -318,6 +336,15 @@ class ExtractiveAnswerer:
         close = [c for c in fitting if c.p >= 0.6 * best.p]
         return max(close, key=lambda c: (c.date or "", c.p))
 
+    def _contradicts(self, r: Reading, lead: _Candidate, c: _Candidate) -> bool:
+        """An amount asked, and a sentence that names the metric with another first value than the direct answer
+        ("The release reported revenue of $584 million" beside the corrected $548 million): never support."""
+        if r.need.kind != "amount" or not r.need.metric or c.x[FEATURES.index("metric")] < 1.0:
+            return False
+        common = release_common(r.releases[lead.release_id])
+        mine, theirs = answer_span(r.need, lead.text, common), answer_span(r.need, c.text, common)
+        return bool(mine and theirs) and lead.text[mine[0]:mine[1]] != c.text[theirs[0]:theirs[1]]
+
     def _supporting(self, r: Reading, lead: _Candidate) -> list[_Candidate]:
         out: list[_Candidate] = []
         limit = min(SUPPORTING, self.max_sentences - 1)
@@ -326,26 +353,12 @@ class ExtractiveAnswerer:
                 break
             if c is lead or any(_overlap(c.text, o.text) > 0.6 for o in [lead, *out]):
                 continue
+            if r.single and {"period", "subject", "subject_sentence"} & set(self.unmet(r, c)):
+                continue  # support may lack the value asked, never the period or the subject
+            if r.single and self._contradicts(r, lead, c):
+                continue
             out.append(c)
         return out
-
-
-@lru_cache(maxsize=512)
-def _body(release: Release) -> tuple[tuple[int, int, int], ...]:
-    """Body sentence spans of a release (cached: a release is read by many questions, and finding them costs more
-    than the rest of reading it)."""
-    return tuple((c.start, c.end, c.index) for c in body_sentences(release))
-
-
-@lru_cache(maxsize=256)
-def _common(release: Release) -> frozenset[str]:
-    return common_words(release.text)
-
-
-@lru_cache(maxsize=256)
-def _release_words(release: Release) -> frozenset[str]:
-    # the issuer's name counts: "the White House weekly address" is rarely repeated in the address itself
-    return frozenset(content(f"{release.source or ''} {release.title} {release.text}"))
 
 
 def _years(text: str) -> list[str]:
