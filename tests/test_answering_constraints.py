@@ -61,5 +61,8 @@ def test_constraints_over_http(server: str) -> None:
     outlet = ask(OTHER_OUTLET)
     assert outlet["covered"] is False and outlet["citations"] == [] and outlet["details"]["outlets"] == ["Bloomberg"]
     assert ask("What did the Northwind Grid report say about the battery plant?")["covered"]  # a known source
+    # a name the releases themselves use is their topic, not a missing outlet ("the ESG report", a partner's study)
+    topic = ask("What did the Tidewater report say about the battery plant?")
+    assert topic["covered"] and "outlets" not in topic["details"]
     ceo = ask("Who was CEO of Northwind Grid in 2023?")
     assert "Dana Whitfield" in ceo["answer"] and "Marcus Ellery" not in ceo["answer"]

@@ -161,6 +161,9 @@ class ExtractiveAnswerer:
         passed = relevance + COVERAGE_WEIGHT * cover >= self.min_relevance + COVERAGE_WEIGHT
         need = analyse(q, prev_q if follow else "")
         outlets = unknown_outlets(q, self._sources()) if named_outlets(q) else ()
+        # a name the passages themselves use is a topic of the releases, not a missing outlet: "the ESG report",
+        # "the CEO interview", or a study the releases cite
+        outlets = tuple(o for o in outlets if not any(_names(h.chunk.text, o) for h in hits))
         if not passed or not hits or outlets:
             return Reading(q, need, [], relevance, cover, False, {}, [], outlets=outlets)
         hits = hits[: 2 * READ_PASSAGES - 4 if found.plan.dates else READ_PASSAGES]
@@ -410,3 +413,8 @@ def _correction_sentence(s: Supersession) -> str:
     new_date = f" on {_long_date(s.new.date)}" if s.new.date else ""
     return (f"The release \u201c{s.old.title}\u201d{old_date} was corrected{new_date} by \u201c{s.new.title}\u201d; "
             "the answer uses the correction.")
+
+
+def _names(text: str, name: str) -> bool:
+    """Whether ``text`` uses ``name`` as words (case as written, so "Times" is not "times")."""
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) is not None
