@@ -276,3 +276,15 @@ def test_deeply_nested_html_completes(tmp_path: Path, depth: int) -> None:
     assert time.perf_counter() - started < 5
     assert r.text == BODY
     assert r.title == "Deep"
+
+
+def test_utf8_page_that_declares_latin1_reads_as_utf8(tmp_path: Path) -> None:
+    # A page re-saved as UTF-8 that kept its old <meta charset>: honouring the label gives "â€™".
+    page = (
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">'
+        "<title>Rücker’s report</title></head><body><article>"
+        f"<p>{BODY} The envoy’s “good atmosphere” remark stood.</p></article></body></html>"
+    ).encode("utf-8")
+    r = release(write(tmp_path, "lying.html", page))
+    assert "envoy’s “good atmosphere” remark" in r.text
+    assert r.title == "Rücker’s report"
