@@ -284,7 +284,24 @@ def test_utf8_page_that_declares_latin1_reads_as_utf8(tmp_path: Path) -> None:
         '<html><head><meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">'
         "<title>Rücker’s report</title></head><body><article>"
         f"<p>{BODY} The envoy’s “good atmosphere” remark stood.</p></article></body></html>"
-    ).encode("utf-8")
+    ).encode()
     r = release(write(tmp_path, "lying.html", page))
     assert "envoy’s “good atmosphere” remark" in r.text
     assert r.title == "Rücker’s report"
+
+
+def test_page_whose_body_the_parser_puts_in_head_is_read() -> None:
+    # No <body> tag and an unknown tag in <head>: libxml2 keeps the whole page inside <head>.
+    r = html_release(
+        "<html><head><title>Flood barrier approved</title><meta name='robots' content='all'><mbox>"
+        f"<table><tr><td><p>{P1}</p><p>{P2}</p><p>{P3}</p></td></tr></table></html>"
+    )
+    assert all(p in r.text for p in (P1, P2, P3))  # trafilatura reads a layout table's cell as one paragraph
+    assert r.title == "Flood barrier approved"
+
+
+def test_saved_error_page_is_rejected_with_the_reason() -> None:
+    bare = "<html><head><title>Not found</title></head><body><div><h2>404 : Page Not Found</h2></div></body></html>"
+    [r] = list(load_bytes(bare.encode(), "gone.html"))
+    assert not isinstance(r, Release)
+    assert "error page" in r.reason and "404" in r.reason

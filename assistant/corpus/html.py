@@ -40,6 +40,7 @@ def _release_from_html(text: str, *, name: str, id_base: str) -> Release:
     except (etree.ParserError, ValueError):
         raise _Skip("no text left after removing page clutter") from None
     too_deep = any("depth" in e.message.lower() for e in parser.error_log)
+    _body_from_head(root)
 
     meta = _html_meta(root)
     canonical = next(
@@ -85,6 +86,8 @@ def _release_from_html(text: str, *, name: str, id_base: str) -> Release:
     paras = _after_headline(paras, title)
     if not paras:
         raise _Skip("no text left after removing page clutter")
+    if _is_error_page(paras):
+        raise _Skip(f"an error page ({paras[0][:80]}), not a release")
     text_date = find_text_date(lead + paras[:3])
     found_date = None
     for raw in (ld.get("datePublished"), *(meta.get(k) for k in _DATE_META), *times):
@@ -101,6 +104,35 @@ def _release_from_html(text: str, *, name: str, id_base: str) -> Release:
         author=_known(meta.get("author")) or _known(ld.get("author")),
         path=name,
     )
+
+
+# A saved "404 : Page Not Found" or "403 Forbidden" page: its whole text is the server's error.
+_ERROR_TEXT = re.compile(
+    r"\b(?:40[0-9]|410|5\d\d)\b.{0,40}\b(?:not found|forbidden|unauthori[sz]ed|gone|error|unavailable)\b"
+    r"|\b(?:page|file|document|url)\b.{0,40}\b(?:not (?:be )?found|can(?:not|'t) be found|could not be found"
+    r"|does not exist)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_error_page(paras: list[str]) -> bool:
+    """A page whose text is short and says it is an HTTP error: nothing in it is a release."""
+    text = " ".join(paras)
+    return len(text) < 200 and bool(_ERROR_TEXT.search(text))
+
+
+_BODY_TAGS = ("p", "div", "table", "td", "li", "h1", "h2", "article", "section", "span", "font", "center")
+
+
+def _body_from_head(root: Any) -> None:
+    """A page with no ``<body>`` tag whose first unknown tag sits in ``<head>`` (``<mbox>``) ends up,
+    with everything after it, inside ``<head>`` as libxml2 parses it: there the head is the page's body
+    (``<title>`` and ``<meta>`` in it are never read as text)."""
+    head = root.find("head")
+    if head is None or root.find("body") is not None:
+        return
+    if next(head.iter(*_BODY_TAGS), None) is not None:
+        head.tag = "body"
 
 
 def _after_headline(paras: list[str], title: str | None) -> list[str]:
