@@ -305,3 +305,10 @@ def test_saved_error_page_is_rejected_with_the_reason() -> None:
     [r] = list(load_bytes(bare.encode(), "gone.html"))
     assert not isinstance(r, Release)
     assert "error page" in r.reason and "404" in r.reason
+
+
+def test_page_with_a_few_stray_nul_bytes_is_read() -> None:
+    # Some real pages carry a NUL or two deep inside (a broken template); they are not binary files.
+    filler = "".join(f"<p>{P4}</p>" for _ in range(70))  # past the first 8 KB, where binary files show NULs
+    r = html_release(page(f"<article><p>{P1}</p>{filler}<p>{P2}\x00</p><p>{P3}</p></article>"))
+    assert P2 in r.text and P3 in r.text and "\x00" not in r.text

@@ -60,7 +60,10 @@ def _decode(data: bytes, *, html: bool = False) -> str:
         except UnicodeDecodeError:
             raise _Skip(f"not valid {utf16.upper()} text") from None
     sample = data[:8192]
-    if b"\x00" in data or sum(b in _CONTROL_BYTES for b in sample) > 0.05 * len(sample):
+    # Binary, as git tells it: a NUL near the start (or many control bytes). A few stray NULs further
+    # on are a broken page, not a binary file (some real news pages carry them); they are dropped.
+    if b"\x00" in sample or data.count(b"\x00") > 0.01 * len(data) \
+            or sum(b in _CONTROL_BYTES for b in sample) > 0.05 * len(sample):
         raise _Skip("binary file, not text")
     if html:
         m = _DECLARED_CHARSET.search(data[:4096])

@@ -104,7 +104,11 @@ def drop_furniture(paras: list[str]) -> list[str]:
             skipping = block
             continue
         if skipping:
-            heading = _is_heading(p) and not _is_furniture_line(p) and not _LIST_ITEM.match(p) and not _is_contactish(p)
+            # A contact list's short lines (a name, "Media Relations") do not end it; in boilerplate prose
+            # ("Disclaimer", "About Acme") any heading but a contact line does, so a page menu's
+            # "Privacy policy" ends a "Disclaimer" there instead of running over the article below.
+            contact = _is_contactish(p) if skipping == "list" else bool(_CONTACTISH.search(p))
+            heading = _is_heading(p) and not _is_furniture_line(p) and not _LIST_ITEM.match(p) and not contact
             sentence = skipping == "list" and len(p.split()) > 12 and bool(_SENTENCE_END.search(p))
             if heading or sentence:
                 skipping = None
