@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from ..dates import first_date, parse_date
+from ..dates import DATE_PATTERNS, date_from_match, first_date, parse_date
 
 _first_date = first_date  # the readers' name for it
 
@@ -21,7 +21,21 @@ def find_text_date(paragraphs: list[str], *, limit: int = 3000) -> str | None:
     ("the plant opened on June 1, 2019"), not about when the release was issued.
     """
     zone = "\n".join(paragraphs)[:limit]
-    return _first_date(zone)
+    found = _first_date(zone)
+    if not found:
+        return None
+    for m in _UPDATED.finditer(zone):
+        # "Last updated 10 January 2027 · Published 6 December 2026": the release's date is the other one.
+        dated = [d for d in (p.match(zone, m.end()) for p in DATE_PATTERNS) if d and date_from_match(d)]
+        if dated:
+            end = max(d.end() for d in dated)
+            zone = zone[: m.start()] + " " * (end - m.start()) + zone[end:]
+    return _first_date(zone) or found
+
+
+# A date labelled as a later revision: "Updated: ...", "Last modified ...", "Revised on ...".
+_UPDATED = re.compile(r"\b(?:(?:last\s+)?(?:updated|modified|revised|edited)|last\s+update)\b\s*(?:on|at)?\s*:?\s*",
+                      re.IGNORECASE)
 
 
 _URL_DATE = re.compile(

@@ -13,7 +13,7 @@ from .cleanup import _clean_units, _norm, _Unit
 from .dates import find_text_date, release_date, url_date
 from .decode import _clean_chars, _collapse, _Skip
 from .engine import _engine_paragraphs, choose_body
-from .furniture import drop_furniture, tidy_title
+from .furniture import drop_furniture
 from .html_blocks import (
     _NEVER_CONTENT,
     _attr_words,
@@ -23,7 +23,10 @@ from .html_blocks import (
     _strip_clutter,
 )
 from .release import MAX_URL_CHARS, _known, _title_from_paragraphs, _without_long_runs
+from .titles import tidy_title
 
+# JSON-LD that pages wrap for old XHTML parsers: "<![CDATA[ ... ]]>", "/*<![CDATA[*/", "<!-- ... -->".
+_LD_WRAPPER = re.compile(r"^\s*(?:/[/*]\s*)?(?:<!\[CDATA\[|<!--)\s*(?:\*/)?|(?:/[/*]\s*)?(?:\]\]>|-->)\s*(?:\*/)?\s*$")
 _LD_CONTAINERS = frozenset({"@graph", "mainEntity", "mainEntityOfPage", "itemListElement"})
 _ARTICLE_TYPES = ("article", "newsarticle", "pressrelease", "blogposting", "report", "reportagenewsarticle")
 
@@ -172,7 +175,7 @@ def _json_ld(root: Any) -> dict[str, Any]:
     for s in root.iter("script"):
         if (s.get("type") or "").strip().lower() == "application/ld+json":
             try:
-                nodes.append(json.loads(s.text or ""))
+                nodes.append(json.loads(_LD_WRAPPER.sub("", s.text or "")))
             except (ValueError, RecursionError):  # broken or absurdly nested metadata: the page still counts
                 continue
     dicts: list[dict[str, Any]] = []
@@ -197,7 +200,13 @@ def _json_ld(root: Any) -> dict[str, Any]:
 
 
 def _pick_title(og: str | None, headline: Any, h1: str, title_tag: str, site_name: str | None) -> str | None:
-    """og:title, JSON-LD headline, the h1, then <title>, minus a " | Site name" tail."""
+    """og:title, JSON-LD headline, the h1, then <title>, minus a " | Site name" tail.
+
+    Some sites fill the JSON-LD "headline" with a description ("matrix equal to its conjugate-transpose"
+    for "Hermitian matrix"): without an og:title, an h1 that the <title> repeats beats a headline it does not.
+    """
+    if not og and headline and h1 and _norm(h1) in _norm(title_tag) and _norm(str(headline)) not in _norm(title_tag):
+        headline = None
     chosen = next((_collapse(str(t)) for t in (og, headline, h1, title_tag) if t and _collapse(str(t))), None)
     if not chosen:
         return None

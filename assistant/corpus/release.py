@@ -13,7 +13,8 @@ from ..types import Release
 from .cleanup import _clean_units, _units_from_text
 from .dates import find_text_date, parse_date
 from .decode import _ASCII_WS, _clean_chars, _collapse, _printable
-from .furniture import drop_furniture, is_title_candidate, tidy_title
+from .furniture import drop_furniture
+from .titles import is_title_candidate, tidy_title
 
 # Metadata travels with every chunk of a release (and the title into every embedded passage),
 # so a 5 MB og:title or JSON "title" would be copied thousands of times. Real ones are short.
