@@ -12,7 +12,7 @@ from ..types import Release
 from .cleanup import _clean_units, _norm, _Unit
 from .dates import find_text_date, release_date, url_date
 from .decode import _clean_chars, _collapse, _Skip
-from .engine import _engine_paragraphs, choose_body
+from .engine import _engine_paragraphs, choose_body, readability_text
 from .furniture import drop_furniture
 from .html_blocks import (
     _NEVER_CONTENT,
@@ -84,7 +84,7 @@ def _release_from_html(text: str, *, name: str, id_base: str) -> Release:
     # Kickers, date lines and bylines above the first sentence are page furniture; keep the rest.
     paras, _, lead = _clean_units([_Unit(p, i) for i, p in enumerate(paras)], trim=True, trim_tail=too_deep)
     if engine is not None:
-        paras = choose_body(engine, paras)
+        paras = choose_body(engine, paras, third=lambda: readability_text(text))
     paras = _without_long_runs(drop_furniture(paras))
     paras = _after_headline(paras, title)
     if not paras:
