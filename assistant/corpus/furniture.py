@@ -7,6 +7,10 @@ trails of syndication "Pickup" sites) and notices such as "Not an official recor
 across every release of an organisation, so left in they crowd out the release's own facts in
 search and in summaries. Headings and link lists are found from their words, not from HTML, so
 HTML, PDF, Markdown, JSON and plain text all get the same treatment. (Headlines: ``titles``.)
+
+This module owns the furniture patterns: ``assistant.boilerplate`` reads stored releases with
+``END_SECTION``, ``FORWARD_LOOKING`` and ``CLUTTER`` from here, so that ingest and summaries agree on
+what is not news.
 """
 
 from __future__ import annotations
@@ -124,3 +128,29 @@ _CONTACTISH = re.compile(
 def _is_contactish(p: str) -> bool:
     """A line of a contact block: a name, a phone number, an address line (short, no sentence)."""
     return bool(_CONTACTISH.search(p)) or (len(p.split()) <= 5 and not _SENTENCE_END.search(p))
+
+
+# --------------------------------------------------------------------------------------------
+# The same furniture as the summaries and answers see it, in a stored release's text
+# --------------------------------------------------------------------------------------------
+
+# Paragraphs that open the trailing boilerplate of a release: from here on nothing is body text (summaries
+# and answers stop reading there; ``assistant.boilerplate``).
+END_SECTION = re.compile(
+    r"^(?:about\s+(?!\d)[^\n.!?]{2,80}(?:\n|:|$)|(?:media|press|news|investor)\s+(?:contacts?|inquiries|enquiries|"
+    r"relations)\b|contacts?\s*(?::|$)|for\s+(?:more|further|additional)\s+information\b|for\s+media\s+inquiries\b|"
+    r"notes?\s+to\s+editors?\b|editor'?s\s+notes?\b|(?:forward[- ]looking|cautionary)\s+(?:statements?|information|"
+    r"notes?)\b|safe\s+harbou?r\b|disclaimer\b|#{3}\s*$|-\s*30\s*-\s*$|-?\s*ends?\s*-?\s*$|source:\s)",
+    re.I,
+)
+# Words of a forward-looking-statements disclaimer wherever it stands.
+FORWARD_LOOKING = re.compile(r"forward[- ]looking statements?|safe harbou?r|undue reliance", re.I)
+# A sentence that is page or release clutter, not news: contact details, links, copyright, calls to action,
+# published/updated stamps, caption and share labels (summaries and answers never quote one).
+CLUTTER = re.compile(
+    r"\S@\S+\.\w|https?://|\bwww\.\S|\(\d{3}\)\s*\d{3}[-. ]\d{4}|\b\d{3}[-. ]\d{3}[-. ]\d{4}\b|\b555-\d{4}\b|"
+    r"all rights reserved|©|\bcopyright\s+(?:\(c\)\s*)?\d{4}|click here|scroll down|read more\b|follow us\b|"
+    r"sign up (?:for|to)\b|subscribe (?:to|now)\b|\bpublished:|\bupdated:|last (?:updated|modified)\b|"
+    r"^\s*(?:photo|image|video|caption|credit|file photo|watch|listen|related|share|tags?)\b\s*[:|-]",
+    re.I,
+)
