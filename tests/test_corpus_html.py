@@ -312,3 +312,47 @@ def test_page_with_a_few_stray_nul_bytes_is_read() -> None:
     filler = "".join(f"<p>{P4}</p>" for _ in range(70))  # past the first 8 KB, where binary files show NULs
     r = html_release(page(f"<article><p>{P1}</p>{filler}<p>{P2}\x00</p><p>{P3}</p></article>"))
     assert P2 in r.text and P3 in r.text and "\x00" not in r.text
+
+
+# ---- deciding between trafilatura and our reader ------------------------------------------------
+
+NEXT_STORY = [
+    "Elsewhere in the region, the harbour authority raised mooring fees for the second year running, "
+    "citing repairs to the northern breakwater that storms damaged last winter.",
+    "Fishing crews said the rise would cost each boat several hundred euros a year and asked for a phased increase.",
+]
+
+
+def test_readability_settles_which_reader_has_the_article() -> None:
+    from assistant.corpus.engine import choose_body
+
+    article = [P1, P2, P3]
+    engine = [*article, *NEXT_STORY]  # trafilatura also kept the next story
+    assert choose_body(engine, article, third=lambda: " ".join(article)) == article
+    assert choose_body(engine, article, third=lambda: " ".join(engine)) == engine
+    assert choose_body(engine, article, third=lambda: "") == engine  # no third opinion: the engine stays
+
+
+def test_one_block_of_a_much_longer_article_is_not_voted_in() -> None:
+    # Our reader and readability both look for the densest block; when trafilatura read over three
+    # times as much, their agreement on one block says nothing.
+    from assistant.corpus.engine import choose_body
+
+    long_article = [P1, P2, P3, P4, *NEXT_STORY, P1.replace("council", "board"), P2.replace("council", "board")]
+    assert choose_body(long_article, [P4], third=lambda: P4) == long_article
+
+
+def test_readability_is_not_run_when_the_readers_agree() -> None:
+    from assistant.corpus.engine import choose_body
+
+    def third() -> str:
+        raise AssertionError("readability ran although both readers found the same text")
+
+    assert choose_body([P1, P2, P3], [P1, P2, P3], third=third) == [P1, P2, P3]
+
+
+def test_readability_text_reads_a_real_page() -> None:
+    from assistant.corpus.engine import readability_text
+
+    text = readability_text(page(f"<div class='story'><p>{P1}</p><p>{P2}</p><p>{P3}</p></div>"))
+    assert P1 in text and P3 in text and "customer service" not in text
