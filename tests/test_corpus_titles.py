@@ -90,6 +90,7 @@ def test_json_ld_wrapped_for_old_parsers_gives_the_date(wrapped: str) -> None:
     [
         ("", "<p class='date'>06.12.2026</p>"),
         ("", "<p>6 December 2026</p>"),
+        ("", "<p>Posted: 06-Dec-2026 09:15</p>"),
         ("", "<p>Sunday, 6 December 2026 14:00 CET</p>"),
         ("<meta property='article:published_time' content='2026-12-06T23:30:00-08:00'>", ""),  # not the UTC 7th
         ("<meta property='article:published_time' content='2026-12-06T07:30:00+09:00'>", ""),  # not the UTC 5th
