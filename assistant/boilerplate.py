@@ -13,26 +13,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from assistant.corpus.furniture import CLUTTER as _CLUTTER
+from assistant.corpus.furniture import END_SECTION as _END_SECTION
+from assistant.corpus.furniture import FORWARD_LOOKING as _FORWARD_LOOKING
 from assistant.types import Release
 
 # ---- what a release's body is, and what it is not ---------------------------------------------
 _PARA = re.compile(r"\n\s*\n")
-# Paragraphs that open the trailing boilerplate of a release: from here on nothing is body text.
-_END_SECTION = re.compile(
-    r"^(?:about\s+(?!\d)[^\n.!?]{2,80}(?:\n|:|$)|(?:media|press|news|investor)\s+(?:contacts?|inquiries|enquiries|"
-    r"relations)\b|contacts?\s*(?::|$)|for\s+(?:more|further|additional)\s+information\b|for\s+media\s+inquiries\b|"
-    r"notes?\s+to\s+editors?\b|editor'?s\s+notes?\b|(?:forward[- ]looking|cautionary)\s+(?:statements?|information|"
-    r"notes?)\b|safe\s+harbou?r\b|disclaimer\b|#{3}\s*$|-\s*30\s*-\s*$|-?\s*ends?\s*-?\s*$|source:\s)",
-    re.I,
-)
-_FORWARD_LOOKING = re.compile(r"forward[- ]looking statements?|safe harbou?r|undue reliance", re.I)
-_CLUTTER = re.compile(
-    r"\S@\S+\.\w|https?://|\bwww\.\S|\(\d{3}\)\s*\d{3}[-. ]\d{4}|\b\d{3}[-. ]\d{3}[-. ]\d{4}\b|\b555-\d{4}\b|"
-    r"all rights reserved|©|\bcopyright\s+(?:\(c\)\s*)?\d{4}|click here|scroll down|read more\b|follow us\b|"
-    r"sign up (?:for|to)\b|subscribe (?:to|now)\b|\bpublished:|\bupdated:|last (?:updated|modified)\b|"
-    r"^\s*(?:photo|image|video|caption|credit|file photo|watch|listen|related|share|tags?)\b\s*[:|-]",
-    re.I,
-)
 _BYLINE = re.compile(r"^\s*by\s+[A-Z.]", re.I)
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
 _DATELINE_SEP = re.compile(r"\s*(?:--|—|–|\s-\s)\s*")

@@ -7,6 +7,8 @@ Two dev sets under ``../shared/data`` (read-only, never copied into the reposito
   and with the 4-word-shingle F1 of ``\\w+`` tokens that the public article-extraction benchmark
   uses. Both extractors see the same HTML in the same run. Printed per source (subset), with the
   pages where ours falls below 0.5 while trafilatura alone scores above 0.9.
+- ``dates``: the publication dates of the extraction pages whose ground truth gives one (Readability's
+  metadata), ours beside trafilatura's metadata.
 - ``newsrooms``: real press releases in every format, scored against ``questions.json``: title
   (case- and punctuation-insensitive, any listed title counts), date, whether the sentences the
   questions quote are still in the text, and whether release furniture was left in it.
@@ -17,6 +19,7 @@ so that a rule tuned on the dev set is also shown on pages it was not tuned on.
     .venv/bin/python benchmarks/extraction.py                      # both sets
     .venv/bin/python benchmarks/extraction.py --limit 40 --set extraction
     .venv/bin/python benchmarks/extraction.py --json /tmp/extraction.json --show-worst 10
+    .venv/bin/python benchmarks/extraction.py --set dates
 """
 
 from __future__ import annotations
@@ -186,6 +189,36 @@ def summarise_extraction(result: dict[str, Any], *, show_worst: int) -> dict[str
     return {"table": table, "lost": [f"{p['subset']}/{p['page_id']}" for p in lost]}
 
 
+def run_page_dates() -> dict[str, Any]:
+    """Publication dates of the extraction pages whose ground truth gives one (Readability's metadata):
+    ours (the stored release's date) beside trafilatura's metadata (htmldate), in the same run."""
+    import trafilatura
+
+    from assistant.corpus import load_bytes
+    from assistant.types import Release
+
+    rows = []
+    with gzip.open(EXTRACTION / "ground-truth" / "readability.jsonl.gz", "rt", encoding="utf-8") as fh:
+        truth = [json.loads(line) for line in fh if line.strip()]
+    for row in truth:
+        if not row.get("published_time"):
+            continue
+        html = gzip.decompress((EXTRACTION / "html" / "readability" / f"{row['page_id']}.html.gz").read_bytes())
+        got = [r for r in load_bytes(html, "page.html") if isinstance(r, Release)]
+        meta = trafilatura.extract_metadata(html.decode("utf-8", "replace"))
+        want = row["published_time"][:10]
+        rows.append({"page": row["source"][1], "want": want, "ours": got[0].date if got else None,
+                     "trafilatura": meta.date if meta else None})
+    ours_ok = sum(r["ours"] == r["want"] for r in rows)
+    traf_ok = sum(r["trafilatura"] == r["want"] for r in rows)
+    print(f"\npage dates (readability pages with a published time): ours {ours_ok}/{len(rows)}, "
+          f"trafilatura metadata {traf_ok}/{len(rows)}")
+    for r in rows:
+        if r["ours"] != r["want"]:
+            print(f"  {r['page']}: ours {r['ours']} trafilatura {r['trafilatura']} (want {r['want']})")
+    return {"pages": rows, "ours_right": ours_ok, "trafilatura_right": traf_ok}
+
+
 # --------------------------------------------------------------------------------------------
 # The newsrooms set
 # --------------------------------------------------------------------------------------------
@@ -262,7 +295,7 @@ def run_newsrooms() -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", choices=["extraction", "newsrooms", "all"], default="all")
+    parser.add_argument("--set", choices=["extraction", "dates", "newsrooms", "all"], default="all")
     parser.add_argument("--limit", type=int, default=None, help="at most N pages per extraction source")
     parser.add_argument("--subset", action="append", help="only this extraction source (repeatable)")
     parser.add_argument("--show-worst", type=int, default=0, help="list the N pages where ours loses most")
@@ -272,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.set in ("extraction", "all"):
         result = run_extraction(args.limit, args.subset)
         out["extraction"] = {**summarise_extraction(result, show_worst=args.show_worst), **result}
+    if args.set in ("dates", "all"):
+        out["dates"] = run_page_dates()
     if args.set in ("newsrooms", "all"):
         out["newsrooms"] = run_newsrooms()
     if args.json:

@@ -12,6 +12,9 @@ the store: ``setup_s``), embeds a few words to warm up, then times the ingest it
 
     .venv/bin/python benchmarks/ingest.py --limit 60                         # quick check
     .venv/bin/python benchmarks/ingest.py --backends onnx,torch,onnx-int8 --json /tmp/ingest.json
+    git worktree add /tmp/base 8edee0c && \\
+    .venv/bin/python benchmarks/ingest.py --limit 60 --baseline /tmp/base --no-naive --repeat 2  # beside a revision
+    .venv/bin/python benchmarks/ingest.py --corpus ../shared/data/newsrooms/files --baseline /tmp/base --no-naive
 """
 
 from __future__ import annotations
@@ -143,16 +146,21 @@ def child_main(pipeline: str, corpus: Path, out: Path) -> None:
 
 
 # ---- the parent: subsets, children, the table ------------------------------------------------------
-def run_pipeline(pipeline: str, corpus: Path, timeout_s: float) -> dict[str, Any]:
-    """One pipeline in a child process; its figures, or an ``error`` (a failure or a timeout)."""
+def run_pipeline(pipeline: str, corpus: Path, timeout_s: float, *, code: Path = ROOT) -> dict[str, Any]:
+    """One pipeline in a child process; its figures, or an ``error`` (a failure or a timeout).
+
+    ``code``: the checkout whose package and ``benchmarks/ingest.py`` the child runs (another revision's
+    worktree for a baseline in the same run; its own ``assistant`` comes first on the child's path).
+    """
     with tempfile.TemporaryDirectory(prefix="ingest-bench-out-") as tmp:
         out = Path(tmp) / "result.json"
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--child", pipeline, "--corpus", str(corpus),
+        cmd = [sys.executable, str(code / "benchmarks" / "ingest.py"), "--child", pipeline, "--corpus", str(corpus),
                "--child-out", str(out)]
-        _log(f"{pipeline}: running ...")
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(code), os.environ.get("PYTHONPATH", "")])}
+        _log(f"{pipeline} ({code}): running ...")
         t0 = time.perf_counter()
         try:
-            done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout_s)
+            done = subprocess.run(cmd, cwd=code, env=env, capture_output=True, text=True, timeout=timeout_s)
         except subprocess.TimeoutExpired:
             return {"error": f"timed out after {timeout_s:.0f} s"}
         if done.returncode != 0 or not out.is_file():
@@ -168,25 +176,49 @@ def run_pipeline(pipeline: str, corpus: Path, timeout_s: float) -> dict[str, Any
 
 
 def run(corpus: Path = DEFAULT_CORPUS, *, limit: int | None = None, backends: Sequence[str] = ("onnx",),
-        timeout_s: float = DEFAULT_TIMEOUT_S) -> dict[str, Any]:
-    """Every pipeline over the corpus (or its first ``limit`` articles); returns every figure."""
+        timeout_s: float = DEFAULT_TIMEOUT_S, baseline: Path | None = None, naive: bool = True,
+        repeat: int = 1) -> dict[str, Any]:
+    """Every pipeline over the corpus (or its first ``limit`` articles); returns every figure.
+
+    ``corpus`` is MultiHop-RAG's JSON or a folder of release files (HTML, PDF, Markdown ...: read as
+    ``assistant ingest`` reads a folder; the naive pipeline reads JSON only). ``baseline``: another
+    checkout (``git worktree add /tmp/base <rev>``) whose own code ingests the same corpus in this run.
+    ``repeat``: run every pipeline this often, in alternating order; the median run is reported.
+    """
     corpus = Path(corpus).resolve()
-    records = json.loads(corpus.read_text(encoding="utf-8"))
+    if corpus.is_dir():
+        count, naive = sum(1 for f in corpus.rglob("*") if f.is_file()), False
+    else:
+        records = json.loads(corpus.read_text(encoding="utf-8"))
+        count = len(records)
     config: dict[str, Any] = {
-        "corpus": str(corpus), "articles": len(records), "limit": limit, "backends": list(backends),
+        "corpus": str(corpus), "articles": count, "limit": limit, "backends": list(backends),
         "python": platform.python_version(), "cpus": os.cpu_count(), "load_before": _loadavg(),
-        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "baseline": str(baseline) if baseline else None,
+        "repeat": repeat,
     }
-    pipelines = [f"ours:{b}" for b in backends] + [NAIVE]
+    runs = [(f"ours:{b}", ROOT) for b in backends]
+    if baseline:
+        runs += [(f"baseline:{b}", Path(baseline).resolve()) for b in backends]
+    if naive:
+        runs.append((NAIVE, ROOT))
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="ingest-bench-corpus-") as tmp:
         source = corpus
-        if limit and limit < len(records):  # a subset file in a temp folder; the data itself stays in place
+        if limit and not corpus.is_dir() and limit < count:  # a subset file in a temp folder; the data stays
             source = Path(tmp) / "corpus-subset.json"
             source.write_text(json.dumps(records[:limit]), encoding="utf-8")
             config["articles"] = limit
-        for p in pipelines:
-            results[p] = run_pipeline(p, source, timeout_s)
+        tries: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in runs}
+        for i in range(repeat):  # alternate the order, so that a change in load hits both sides alike
+            for name, code in runs if i % 2 == 0 else runs[::-1]:
+                # a baseline child is that checkout's own script, which knows only "ours:<backend>"
+                pipeline = "ours:" + name.split(":", 1)[1] if name.startswith("baseline:") else name
+                tries[name].append(run_pipeline(pipeline, source, timeout_s, code=code))
+        for name, got in tries.items():
+            ok = sorted((r for r in got if "error" not in r), key=lambda r: r["ingest_s"])
+            results[name] = ok[(len(ok) - 1) // 2] if ok else got[0]  # the median run (the faster of two)
+            results[name]["ingest_s_all"] = [round(r["ingest_s"], 1) for r in ok]
     config["load_after"] = _loadavg()
     return {"config": config, "pipelines": results}
 
@@ -219,6 +251,12 @@ def format_report(result: dict[str, Any]) -> str:
         lines.append(f"{name} / naive: {r['articles_per_s'] / naive['articles_per_s']:.2f}x articles/s "
                      f"(target >= 2x), {r['chunks_per_s'] / naive['chunks_per_s']:.2f}x chunks/s, "
                      f"{r['passages_per_s'] / naive['passages_per_s']:.2f}x passages/s")
+    for name, r in rows.items():
+        base = rows.get(name.replace("ours:", "baseline:", 1), {}) if name.startswith("ours:") else {}
+        if base and "error" not in r and "error" not in base:
+            lines.append(f"{name} / baseline ({cfg['baseline']}): {r['articles_per_s'] / base['articles_per_s']:.2f}x "
+                         f"articles/s, {r['chunks_per_s'] / base['chunks_per_s']:.2f}x chunks/s (ingest s, every run: "
+                         f"{r.get('ingest_s_all')} vs {base.get('ingest_s_all')})")
     fp32 = rows.get("ours:onnx", {})
     if "passages_per_s" in fp32:
         lines.append(f"ours:onnx embeds {fp32['passages_per_s']:.1f} passages/s of {PASSAGE_TOKENS} tokens; NOTES.md's "
@@ -237,6 +275,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help=f"our embedding backends to run, comma-separated, from {','.join(BACKENDS)}")
     parser.add_argument("--json", type=Path, default=None, help="also write every figure to this file")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds per pipeline")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="another checkout (git worktree add /tmp/base REV) to run beside ours in this run")
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive llama-index pipeline")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per pipeline, in alternating order (median kept)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -247,7 +289,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = [b for b in backends if b not in BACKENDS]
     if unknown:
         parser.error(f"unknown backends {unknown}: use {','.join(BACKENDS)}")
-    result = run(args.corpus, limit=args.limit, backends=backends, timeout_s=args.timeout)
+    result = run(args.corpus, limit=args.limit, backends=backends, timeout_s=args.timeout, baseline=args.baseline,
+                 naive=not args.no_naive, repeat=max(1, args.repeat))
     print(format_report(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

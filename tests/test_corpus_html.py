@@ -276,3 +276,83 @@ def test_deeply_nested_html_completes(tmp_path: Path, depth: int) -> None:
     assert time.perf_counter() - started < 5
     assert r.text == BODY
     assert r.title == "Deep"
+
+
+def test_utf8_page_that_declares_latin1_reads_as_utf8(tmp_path: Path) -> None:
+    # A page re-saved as UTF-8 that kept its old <meta charset>: honouring the label gives "â€™".
+    page = (
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">'
+        "<title>Rücker’s report</title></head><body><article>"
+        f"<p>{BODY} The envoy’s “good atmosphere” remark stood.</p></article></body></html>"
+    ).encode()
+    r = release(write(tmp_path, "lying.html", page))
+    assert "envoy’s “good atmosphere” remark" in r.text
+    assert r.title == "Rücker’s report"
+
+
+def test_page_whose_body_the_parser_puts_in_head_is_read() -> None:
+    # No <body> tag and an unknown tag in <head>: libxml2 keeps the whole page inside <head>.
+    r = html_release(
+        "<html><head><title>Flood barrier approved</title><meta name='robots' content='all'><mbox>"
+        f"<table><tr><td><p>{P1}</p><p>{P2}</p><p>{P3}</p></td></tr></table></html>"
+    )
+    assert all(p in r.text for p in (P1, P2, P3))  # trafilatura reads a layout table's cell as one paragraph
+    assert r.title == "Flood barrier approved"
+
+
+def test_saved_error_page_is_rejected_with_the_reason() -> None:
+    bare = "<html><head><title>Not found</title></head><body><div><h2>404 : Page Not Found</h2></div></body></html>"
+    [r] = list(load_bytes(bare.encode(), "gone.html"))
+    assert not isinstance(r, Release)
+    assert "error page" in r.reason and "404" in r.reason
+
+
+def test_page_with_a_few_stray_nul_bytes_is_read() -> None:
+    # Some real pages carry a NUL or two deep inside (a broken template); they are not binary files.
+    filler = "".join(f"<p>{P4}</p>" for _ in range(70))  # past the first 8 KB, where binary files show NULs
+    r = html_release(page(f"<article><p>{P1}</p>{filler}<p>{P2}\x00</p><p>{P3}</p></article>"))
+    assert P2 in r.text and P3 in r.text and "\x00" not in r.text
+
+
+# ---- deciding between trafilatura and our reader ------------------------------------------------
+
+NEXT_STORY = [
+    "Elsewhere in the region, the harbour authority raised mooring fees for the second year running, "
+    "citing repairs to the northern breakwater that storms damaged last winter.",
+    "Fishing crews said the rise would cost each boat several hundred euros a year and asked for a phased increase.",
+]
+
+
+def test_readability_settles_which_reader_has_the_article() -> None:
+    from assistant.corpus.engine import choose_body
+
+    article = [P1, P2, P3]
+    engine = [*article, *NEXT_STORY]  # trafilatura also kept the next story
+    assert choose_body(engine, article, third=lambda: " ".join(article)) == article
+    assert choose_body(engine, article, third=lambda: " ".join(engine)) == engine
+    assert choose_body(engine, article, third=lambda: "") == engine  # no third opinion: the engine stays
+
+
+def test_one_block_of_a_much_longer_article_is_not_voted_in() -> None:
+    # Our reader and readability both look for the densest block; when trafilatura read over three
+    # times as much, their agreement on one block says nothing.
+    from assistant.corpus.engine import choose_body
+
+    long_article = [P1, P2, P3, P4, *NEXT_STORY, P1.replace("council", "board"), P2.replace("council", "board")]
+    assert choose_body(long_article, [P4], third=lambda: P4) == long_article
+
+
+def test_readability_is_not_run_when_the_readers_agree() -> None:
+    from assistant.corpus.engine import choose_body
+
+    def third() -> str:
+        raise AssertionError("readability ran although both readers found the same text")
+
+    assert choose_body([P1, P2, P3], [P1, P2, P3], third=third) == [P1, P2, P3]
+
+
+def test_readability_text_reads_a_real_page() -> None:
+    from assistant.corpus.engine import readability_text
+
+    text = readability_text(page(f"<div class='story'><p>{P1}</p><p>{P2}</p><p>{P3}</p></div>"))
+    assert P1 in text and P3 in text and "customer service" not in text

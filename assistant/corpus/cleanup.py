@@ -7,7 +7,7 @@ import re
 
 from .dates import _first_date
 from .decode import _WS, _collapse
-from .furniture import is_title_candidate
+from .titles import is_title_candidate
 
 
 def _phrases(text: str) -> frozenset[str]:

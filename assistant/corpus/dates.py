@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 
-from ..dates import DATE_PATTERNS, date_from_match, first_date, parse_date
+from ..dates import DATE_PATTERNS, MONTH_PATTERN, date_from_match, first_date
+from ..dates import parse_date as _parse_date
 
 _first_date = first_date  # the readers' name for it
 
@@ -20,8 +21,35 @@ def find_text_date(paragraphs: list[str], *, limit: int = 3000) -> str | None:
     Only the opening is searched because later dates in a release are about other events
     ("the plant opened on June 1, 2019"), not about when the release was issued.
     """
-    zone = "\n".join(paragraphs)[:limit]
-    return _first_date(zone)
+    zone = _dashed_months("\n".join(paragraphs)[:limit])
+    found = _first_date(zone)
+    if not found:
+        return None
+    for m in _UPDATED.finditer(zone):
+        # "Last updated 10 January 2027 · Published 6 December 2026": the release's date is the other one.
+        dated = [d for d in (p.match(zone, m.end()) for p in DATE_PATTERNS) if d and date_from_match(d)]
+        if dated:
+            end = max(d.end() for d in dated)
+            zone = zone[: m.start()] + " " * (end - m.start()) + zone[end:]
+    return _first_date(zone) or found
+
+
+# "06-Dec-2026" (Indian and British sites, Oracle-style stamps): the shared patterns read "6 Dec 2026".
+_DASHED = re.compile(rf"\b(\d{{1,2}})-({MONTH_PATTERN})\.?-((?:19|20)\d\d)\b", re.IGNORECASE)
+
+
+def _dashed_months(text: str) -> str:
+    return _DASHED.sub(r"\1 \2 \3", text) if "-" in text else text
+
+
+def parse_date(value: str) -> str | None:
+    """``assistant.dates.parse_date``, also for "06-Dec-2026"."""
+    return _parse_date(_dashed_months(value)) if isinstance(value, str) else None
+
+
+# A date labelled as a later revision: "Updated: ...", "Last modified ...", "Revised on ...".
+_UPDATED = re.compile(r"\b(?:(?:last\s+)?(?:updated|modified|revised|edited)|last\s+update)\b\s*(?:on|at)?\s*:?\s*",
+                      re.IGNORECASE)
 
 
 # Words that may stand before a date line's date ("Published on", "Last updated:"); any other lower-case

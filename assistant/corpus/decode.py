@@ -60,7 +60,10 @@ def _decode(data: bytes, *, html: bool = False) -> str:
         except UnicodeDecodeError:
             raise _Skip(f"not valid {utf16.upper()} text") from None
     sample = data[:8192]
-    if b"\x00" in data or sum(b in _CONTROL_BYTES for b in sample) > 0.05 * len(sample):
+    # Binary, as git tells it: a NUL near the start (or many control bytes). A few stray NULs further
+    # on are a broken page, not a binary file (some real news pages carry them); they are dropped.
+    if b"\x00" in sample or data.count(b"\x00") > 0.01 * len(data) \
+            or sum(b in _CONTROL_BYTES for b in sample) > 0.05 * len(sample):
         raise _Skip("binary file, not text")
     if html:
         m = _DECLARED_CHARSET.search(data[:4096])
@@ -68,7 +71,7 @@ def _decode(data: bytes, *, html: bool = False) -> str:
             label = (m.group(1) or m.group(2)).decode("ascii").lower()
             label = _CHARSET_ALIASES.get(label, label)
             codec = _declared_codec(label)
-            if codec != "utf-8":
+            if codec != "utf-8" and not _is_utf8_text(data):
                 for attempt in (codec, "latin-1") if codec == "cp1252" else (codec,):
                     try:
                         return data.decode(attempt)
@@ -78,6 +81,22 @@ def _decode(data: bytes, *, html: bool = False) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise _Skip(f"not valid UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})") from None
+
+
+def _is_utf8_text(data: bytes) -> bool:
+    """Bytes with non-ASCII characters that are all valid UTF-8: UTF-8, whatever the page declares.
+
+    Pages re-saved or served as UTF-8 often keep an old ``<meta charset=iso-8859-1>``; honouring it
+    turns every curly quote into "â€™". Legacy text is almost never valid UTF-8 by chance (it would
+    need byte pairs like "Ã©" throughout), so validity settles it, as encoding detectors do.
+    """
+    if data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 # Labels a page can declare that no browser honours: a page whose <meta> is readable as ASCII is

@@ -1,4 +1,4 @@
-"""Press-release furniture, removed in every format, and headlines tidied the same way everywhere.
+"""Press-release furniture, removed in every format.
 
 A release as published carries parts that are not the news: media-contact blocks, the "About
 <company>" boilerplate, forward-looking-statement disclaimers, "Further information" and "Related"
@@ -6,18 +6,16 @@ link lists, tag and share lines, wire trailers ("SOURCE Acme", "View source vers
 trails of syndication "Pickup" sites) and notices such as "Not an official record". They repeat
 across every release of an organisation, so left in they crowd out the release's own facts in
 search and in summaries. Headings and link lists are found from their words, not from HTML, so
-HTML, PDF, Markdown, JSON and plain text all get the same treatment.
+HTML, PDF, Markdown, JSON and plain text all get the same treatment. (Headlines: ``titles``.)
 
-Titles: a page's <title> carries the site's name (" | News | European Parliament"), and text
-readers can mistake a photo caption, a reading-time line, "(Delayed in transmission)" or a legal
-notice for the headline; ``tidy_title`` and ``is_title_candidate`` keep those out.
+This module owns the furniture patterns: ``assistant.boilerplate`` reads stored releases with
+``END_SECTION``, ``FORWARD_LOOKING`` and ``CLUTTER`` from here, so that ingest and summaries agree on
+what is not news.
 """
 
 from __future__ import annotations
 
 import re
-
-from .dates import _first_date
 
 # One line that is furniture wherever it stands.
 _FURNITURE_LINE = re.compile(
@@ -104,7 +102,11 @@ def drop_furniture(paras: list[str]) -> list[str]:
             skipping = block
             continue
         if skipping:
-            heading = _is_heading(p) and not _is_furniture_line(p) and not _LIST_ITEM.match(p) and not _is_contactish(p)
+            # A contact list's short lines (a name, "Media Relations") do not end it; in boilerplate prose
+            # ("Disclaimer", "About Acme") any heading but a contact line does, so a page menu's
+            # "Privacy policy" ends a "Disclaimer" there instead of running over the article below.
+            contact = _is_contactish(p) if skipping == "list" else bool(_CONTACTISH.search(p))
+            heading = _is_heading(p) and not _is_furniture_line(p) and not _LIST_ITEM.match(p) and not contact
             sentence = skipping == "list" and len(p.split()) > 12 and bool(_SENTENCE_END.search(p))
             if heading or sentence:
                 skipping = None
@@ -129,69 +131,26 @@ def _is_contactish(p: str) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
-# Titles
+# The same furniture as the summaries and answers see it, in a stored release's text
 # --------------------------------------------------------------------------------------------
 
-_NOT_TITLE = re.compile(
-    r"^\(.*\)$|^(?:photo|image|picture|caption|credit|file photo)\b|\b(?:pictured|photo credit|courtesy of)\b"
-    r"|\b(?:all rights reserved|not an official record|disclaimer|solely responsible|is not responsible)\b"
-    r"|^(?:\d+\s*[-–]\s*)?\d+\s+min(?:ute)?s?\b|^press release\s*[|:#-]?\s*[\d-]*$|^category\s*:",
-    re.IGNORECASE,
+# Paragraphs that open the trailing boilerplate of a release: from here on nothing is body text (summaries
+# and answers stop reading there; ``assistant.boilerplate``).
+END_SECTION = re.compile(
+    r"^(?:about\s+(?!\d)[^\n.!?]{2,80}(?:\n|:|$)|(?:media|press|news|investor)\s+(?:contacts?|inquiries|enquiries|"
+    r"relations)\b|contacts?\s*(?::|$)|for\s+(?:more|further|additional)\s+information\b|for\s+media\s+inquiries\b|"
+    r"notes?\s+to\s+editors?\b|editor'?s\s+notes?\b|(?:forward[- ]looking|cautionary)\s+(?:statements?|information|"
+    r"notes?)\b|safe\s+harbou?r\b|disclaimer\b|#{3}\s*$|-\s*30\s*-\s*$|-?\s*ends?\s*-?\s*$|source:\s)",
+    re.I,
 )
-_SITE_WORDS = re.compile(
-    r"^(?:news|newsroom|press(?: releases?| room| office| centre| center)?|media(?: centre| center| room)?"
-    r"|home|releases?|announcements?|blog|latest news|updates?)$",
-    re.IGNORECASE,
+# Words of a forward-looking-statements disclaimer wherever it stands.
+FORWARD_LOOKING = re.compile(r"forward[- ]looking statements?|safe harbou?r|undue reliance", re.I)
+# A sentence that is page or release clutter, not news: contact details, links, copyright, calls to action,
+# published/updated stamps, caption and share labels (summaries and answers never quote one).
+CLUTTER = re.compile(
+    r"\S@\S+\.\w|https?://|\bwww\.\S|\(\d{3}\)\s*\d{3}[-. ]\d{4}|\b\d{3}[-. ]\d{3}[-. ]\d{4}\b|\b555-\d{4}\b|"
+    r"all rights reserved|©|\bcopyright\s+(?:\(c\)\s*)?\d{4}|click here|scroll down|read more\b|follow us\b|"
+    r"sign up (?:for|to)\b|subscribe (?:to|now)\b|\bpublished:|\bupdated:|last (?:updated|modified)\b|"
+    r"^\s*(?:photo|image|video|caption|credit|file photo|watch|listen|related|share|tags?)\b\s*[:|-]",
+    re.I,
 )
-_TITLE_SEPARATORS = re.compile(r"\s+(?:\||::|»|·|•)\s+|\s+[-–—]\s+")
-
-
-def is_title_candidate(s: str) -> bool:
-    """False for lines that stand where a headline does but are not one: captions, notices,
-    reading-time lines, bare "Press release" labels and datelines ("CAPE CANAVERAL, Fla., Dec. 10, 2012")."""
-    if not s or _NOT_TITLE.search(s) or _is_furniture_line(s):
-        return False
-    found = _first_date(s)
-    if found and re.search(r"(?:19|20)\d\d\W*$", s) and len(re.findall(r"[A-Za-z]{4,}", s)) <= 4:
-        return False
-    return True
-
-
-def tidy_title(title: str | None, *, site_name: str | None = None, url: str | None = None) -> str | None:
-    """The headline without the site's name around it.
-
-    "X | News | European Parliament" -> "X"; "Press Release | FTC: X" -> "X" when "FTC" is said
-    again in X; "X - Acme Newsroom" -> "X" only when the tail is the site's name, its domain or a
-    newsroom word, because a dash inside a real headline is common.
-    """
-    if not title:
-        return title
-    t = " ".join(title.split())
-    host = re.sub(r"^www\.", "", re.sub(r"^[a-z]+://([^/]+).*$", r"\1", (url or "").lower()))
-    site = " ".join((site_name or "").lower().split())
-
-    def is_site(part: str) -> bool:
-        low = part.lower().strip()
-        return bool(
-            _SITE_WORDS.match(low)
-            or (site and (low == site or low in site or site in low))
-            or (host and (low == host or low.replace(" ", "") in host))
-            or re.fullmatch(r"[\w.-]+\.(?:com|org|net|gov|edu|int|eu|uk|io|info|news)", low)
-        )
-
-    for _ in range(4):  # site parts on either end, one at a time
-        pieces = _TITLE_SEPARATORS.split(t)
-        if len(pieces) < 2:
-            break
-        bar = " | " in t or " :: " in t or " » " in t
-        head, tail = pieces[0], pieces[-1]
-        if is_site(tail) or (bar and len(tail.split()) <= 5 and len(t.split("|")[0].split()) >= 3):
-            t = t[: t.rfind(tail)].rstrip(" |:»·•-–—")
-        elif is_site(head) or (bar and len(head.split()) <= 3 and len(t) - len(head) > 20):
-            t = t[len(head) :].lstrip(" |:»·•-–—")
-        else:
-            break
-    m = re.match(r"^([A-Z][A-Z&.]{1,7}):\s+(.{20,})$", t)
-    if m and m.group(1).rstrip(".") in m.group(2):
-        t = m.group(2)  # "FTC: The FTC Is Sending ...": a reposting site's source label
-    return t or title

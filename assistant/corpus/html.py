@@ -12,8 +12,8 @@ from ..types import Release
 from .cleanup import _clean_units, _norm, _Unit
 from .dates import find_text_date, release_date, stated_in_text, url_date
 from .decode import _clean_chars, _collapse, _Skip
-from .engine import _engine_paragraphs, choose_body
-from .furniture import drop_furniture, tidy_title
+from .engine import _engine_paragraphs, choose_body, readability_text
+from .furniture import drop_furniture
 from .html_blocks import (
     _NEVER_CONTENT,
     _attr_words,
@@ -23,7 +23,10 @@ from .html_blocks import (
     _strip_clutter,
 )
 from .release import MAX_URL_CHARS, _known, _title_from_paragraphs, _without_long_runs
+from .titles import tidy_title
 
+# JSON-LD that pages wrap for old XHTML parsers: "<![CDATA[ ... ]]>", "/*<![CDATA[*/", "<!-- ... -->".
+_LD_WRAPPER = re.compile(r"^\s*(?:/[/*]\s*)?(?:<!\[CDATA\[|<!--)\s*(?:\*/)?|(?:/[/*]\s*)?(?:\]\]>|-->)\s*(?:\*/)?\s*$")
 _LD_CONTAINERS = frozenset({"@graph", "mainEntity", "mainEntityOfPage", "itemListElement"})
 _ARTICLE_TYPES = ("article", "newsarticle", "pressrelease", "blogposting", "report", "reportagenewsarticle")
 
@@ -40,6 +43,7 @@ def _release_from_html(text: str, *, name: str, id_base: str) -> Release:
     except (etree.ParserError, ValueError):
         raise _Skip("no text left after removing page clutter") from None
     too_deep = any("depth" in e.message.lower() for e in parser.error_log)
+    _body_from_head(root)
 
     meta = _html_meta(root)
     canonical = next(
@@ -80,11 +84,13 @@ def _release_from_html(text: str, *, name: str, id_base: str) -> Release:
     # Kickers, date lines and bylines above the first sentence are page furniture; keep the rest.
     paras, _, lead = _clean_units([_Unit(p, i) for i, p in enumerate(paras)], trim=True, trim_tail=too_deep)
     if engine is not None:
-        paras = choose_body(engine, paras)
+        paras = choose_body(engine, paras, third=lambda: readability_text(text))
     paras = _without_long_runs(drop_furniture(paras))
     paras = _after_headline(paras, title)
     if not paras:
         raise _Skip("no text left after removing page clutter")
+    if _is_error_page(paras):
+        raise _Skip(f"an error page ({paras[0][:80]}), not a release")
     text_date = find_text_date(lead + paras[:3])
     found_date = None
     for raw in (ld.get("datePublished"), *(meta.get(k) for k in _DATE_META), *times):
@@ -104,6 +110,35 @@ def _release_from_html(text: str, *, name: str, id_base: str) -> Release:
         author=_known(meta.get("author")) or _known(ld.get("author")),
         path=name,
     )
+
+
+# A saved "404 : Page Not Found" or "403 Forbidden" page: its whole text is the server's error.
+_ERROR_TEXT = re.compile(
+    r"\b(?:40[0-9]|410|5\d\d)\b.{0,40}\b(?:not found|forbidden|unauthori[sz]ed|gone|error|unavailable)\b"
+    r"|\b(?:page|file|document|url)\b.{0,40}\b(?:not (?:be )?found|can(?:not|'t) be found|could not be found"
+    r"|does not exist)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_error_page(paras: list[str]) -> bool:
+    """A page whose text is short and says it is an HTTP error: nothing in it is a release."""
+    text = " ".join(paras)
+    return len(text) < 200 and bool(_ERROR_TEXT.search(text))
+
+
+_BODY_TAGS = ("p", "div", "table", "td", "li", "h1", "h2", "article", "section", "span", "font", "center")
+
+
+def _body_from_head(root: Any) -> None:
+    """A page with no ``<body>`` tag whose first unknown tag sits in ``<head>`` (``<mbox>``) ends up,
+    with everything after it, inside ``<head>`` as libxml2 parses it: there the head is the page's body
+    (``<title>`` and ``<meta>`` in it are never read as text)."""
+    head = root.find("head")
+    if head is None or root.find("body") is not None:
+        return
+    if next(head.iter(*_BODY_TAGS), None) is not None:
+        head.tag = "body"
 
 
 def _after_headline(paras: list[str], title: str | None) -> list[str]:
@@ -143,7 +178,7 @@ def _json_ld(root: Any) -> dict[str, Any]:
     for s in root.iter("script"):
         if (s.get("type") or "").strip().lower() == "application/ld+json":
             try:
-                nodes.append(json.loads(s.text or ""))
+                nodes.append(json.loads(_LD_WRAPPER.sub("", s.text or "")))
             except (ValueError, RecursionError):  # broken or absurdly nested metadata: the page still counts
                 continue
     dicts: list[dict[str, Any]] = []
@@ -168,7 +203,13 @@ def _json_ld(root: Any) -> dict[str, Any]:
 
 
 def _pick_title(og: str | None, headline: Any, h1: str, title_tag: str, site_name: str | None) -> str | None:
-    """og:title, JSON-LD headline, the h1, then <title>, minus a " | Site name" tail."""
+    """og:title, JSON-LD headline, the h1, then <title>, minus a " | Site name" tail.
+
+    Some sites fill the JSON-LD "headline" with a description ("matrix equal to its conjugate-transpose"
+    for "Hermitian matrix"): without an og:title, an h1 that the <title> repeats beats a headline it does not.
+    """
+    if not og and headline and h1 and _norm(h1) in _norm(title_tag) and _norm(str(headline)) not in _norm(title_tag):
+        headline = None
     chosen = next((_collapse(str(t)) for t in (og, headline, h1, title_tag) if t and _collapse(str(t))), None)
     if not chosen:
         return None

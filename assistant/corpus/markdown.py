@@ -11,8 +11,9 @@ from ..types import Release
 from .cleanup import _norm
 from .dates import find_text_date, parse_date, stated_in_text
 from .decode import _clean_chars, _collapse, _Skip
-from .furniture import drop_furniture, tidy_title
+from .furniture import drop_furniture
 from .release import _clean_title, _known, _link, _size, _title_from_paragraphs, _without_long_runs
+from .titles import tidy_title
 
 _MD_IMAGE = re.compile(r"!\[[^\[\]\n]{0,500}\]\([^()\n]{0,2000}\)")
 _MD_LINK = re.compile(r"\[([^\[\]\n]{0,500})\]\([^()\n]{0,2000}\)")

@@ -6,14 +6,15 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import date as Date
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from ..errors import BadInput
 from ..types import Release
 from .cleanup import _clean_units, _units_from_text
 from .dates import find_text_date, parse_date, stated_in_text
 from .decode import _ASCII_WS, _clean_chars, _collapse, _printable
-from .furniture import drop_furniture, is_title_candidate, tidy_title
+from .furniture import drop_furniture
+from .titles import is_title_candidate, tidy_title
 
 # Metadata travels with every chunk of a release (and the title into every embedded passage),
 # so a 5 MB og:title or JSON "title" would be copied thousands of times. Real ones are short.
@@ -65,50 +66,31 @@ def _link(value: Any) -> str | None:
     return url if url and len(url) <= MAX_URL_CHARS else None
 
 
-def release_from_text(
-    text: str,
-    *,
-    release_id: str,
-    title: str | None = None,
-    date: str | None = None,
-    url: str | None = None,
-    source: str | None = None,
-    author: str | None = None,
-    path: str | None = None,
-) -> Release:
+class ReleaseMeta(TypedDict, total=False):
+    """What a caller may already know about a release; the rest is found in the text."""
+
+    title: str | None
+    date: str | None
+    url: str | None
+    source: str | None
+    author: str | None
+    path: str | None
+
+
+def release_from_text(text: str, *, release_id: str, **meta: Unpack[ReleaseMeta]) -> Release:
     """Build a release from raw text (pasted into the API, or a saved web page's text).
 
     The text gets the same clean-up as a ``.txt`` file: menus, share bars and footers go, the
     release stays. Title and date are taken from the text when not given. Raises ``BadInput``
     when nothing is left, because the caller asked for exactly this one release.
     """
-    release = _make_release(
-        _clean_chars(text),
-        release_id=release_id,
-        title=title,
-        date=date,
-        url=url,
-        source=source,
-        author=author,
-        path=path,
-        light=False,
-    )
-    return _bounded(release)
+    return _bounded(_make_release(_clean_chars(text), release_id=release_id, light=False, **meta))
 
 
-def _make_release(
-    text: str,
-    *,
-    release_id: str,
-    title: str | None = None,
-    date: str | None = None,
-    url: str | None = None,
-    source: str | None = None,
-    author: str | None = None,
-    path: str | None = None,
-    light: bool,
-) -> Release:
+def _make_release(text: str, *, release_id: str, light: bool, **meta: Unpack[ReleaseMeta]) -> Release:
     """``light`` keeps every word (JSON bodies are already clean; evaluation quotes them)."""
+    title, date, url = meta.get("title"), meta.get("date"), meta.get("url")
+    source, author = meta.get("source"), meta.get("author")
     if light:
         no_lead: list[str] = []
         paras, found_title, lead = _light_paragraphs(text), None, no_lead
@@ -131,7 +113,7 @@ def _make_release(
         source=_known(source),
         url=_link(url),
         author=_known(author),
-        path=path,
+        path=meta.get("path"),
     )
 
 
