@@ -8,7 +8,6 @@ text or .docx by ``assistant.documents``.
 
 from assistant.summaries.base import (
     FORMATS,
-    LEDE_SENTENCES,
     MAX_BULLETS,
     NOT_SAID,
     SOCIAL_LIMIT,
@@ -26,7 +25,7 @@ from assistant.summaries.extractive import Summarizer, clause_cut, whole_quotes
 from assistant.summaries.scorer import DEFAULT_WEIGHTS, Weights, mmr, score
 
 __all__ = [
-    "DEFAULT_WEIGHTS", "FORMATS", "LEDE_SENTENCES", "MAX_BULLETS", "NOT_SAID", "SOCIAL_LIMIT",
+    "DEFAULT_WEIGHTS", "FORMATS", "MAX_BULLETS", "NOT_SAID", "SOCIAL_LIMIT",
     "Corrections", "Summarizer", "Weights", "build_summary", "check_format", "clause_cut", "corrections",
     "empty_summary", "mmr", "release_citation", "render", "score", "select_releases",
     "whole_quotes", "with_corrections",

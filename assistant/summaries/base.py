@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 FORMATS = ("brief", "bullets", "social", "newsletter", "exec")
 SOCIAL_LIMIT = 280
 MAX_BULLETS = 5
-LEDE_SENTENCES = 3
 NOT_SAID = "The releases do not say."
 
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
