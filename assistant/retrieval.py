@@ -25,10 +25,12 @@ from typing import TYPE_CHECKING, Any
 from assistant.chunking import chunk_sentences
 from assistant.embedding import Embedder
 from assistant.errors import BadInput
-from assistant.keyword import KeyRow, KeywordIndex, KeywordRow, pack_vectors, unpack_vectors
+from assistant.keyword import KeyRow, KeywordIndex, KeywordRow
+from assistant.keyword_db import pack_vectors, unpack_vectors
 from assistant.query import DateRange, QueryPlan, plan
+from assistant.records import Where
 from assistant.rerank import Candidate, TreeModel, default_model, features, meaning_texts, select, sentence_sims
-from assistant.store import ChromaStore, Where
+from assistant.store import ChromaStore
 from assistant.types import Chunk, Hit, date_to_int
 
 if TYPE_CHECKING:
