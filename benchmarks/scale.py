@@ -159,7 +159,8 @@ def build(a: Any, n_releases: int, batch: int = 200) -> dict[str, Any]:
                 print(f"    {made:,} chunks, {made / (time.perf_counter() - t):.0f}/s", file=sys.stderr, flush=True)
     a.reconcile()
     build_s = time.perf_counter() - t
-    return {"build_s": round(build_s, 1), "build_chunks_per_s": round(made / build_s), "runs": 0}
+    return {"build_s": round(build_s, 1), "build_chunks_per_s": round(made / build_s), "releases": n_releases,
+            "runs": 0}
 
 
 FILTERS = {  # name -> (since, until, sources): a five-year window holds a third of the index, a source a tenth
@@ -174,14 +175,11 @@ def measure(n_chunks: int, workdir: Path, repeats: int = 3) -> dict[str, Any]:
     from assistant.keyword import KeywordIndex
     from assistant.retrieval import Filters
 
-    n_releases = n_chunks // CHUNKS_PER_RELEASE
     data = workdir / f"scale-{n_chunks}"
     stamp = data / "built.json"
     a = scale_assistant(data)
-    if stamp.exists():
-        built = json.loads(stamp.read_text())
-    else:
-        built = build(a, n_releases)
+    built = json.loads(stamp.read_text()) if stamp.exists() else build(a, n_chunks // CHUNKS_PER_RELEASE)
+    n_releases = built["releases"]  # fewer than asked for when a build was stopped early
     run = built["runs"]
     built["runs"] += 1
     stamp.write_text(json.dumps(built))
