@@ -12,6 +12,7 @@ which is then cheap, because few chunks pass. Either way the result is the neare
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from assistant.keyword import KeyRow, KeywordIndex, KeywordRow
@@ -26,6 +27,8 @@ Key = KeyRow | KeywordRow  # what ranking knows of a chunk: release_id, content_
 # suggests it will find enough (a filter passing ~1.5% of chunks or more). 1,000 and 4,000 nearest cost
 # 8 and 56 ms on 100k chunks (HNSW reads grow with the count asked for, barely with the index).
 OVERFETCH = (1000, 4000)
+# Nearest chunks Chroma returns when it filters on sources or releases and the date range is applied here.
+RANGE_FETCH = 500
 # A filter naming at most this many releases goes to Chroma at once: their chunks are few, so it is cheap there.
 FEW_RELEASES = 200
 Rows = list[tuple[str, float]]
@@ -66,8 +69,31 @@ class DenseSearch:
                     narrow.append(i)
             todo = later
         if narrow:
-            got = self.store.query_ids_many([vectors[i] for i in narrow], n * 2 + 4, where)
-            for i, rows in zip(narrow, got, strict=True):
+            for i, rows in zip(narrow, self._filtered([vectors[i] for i in narrow], n, where), strict=True):
+                out[i] = rows
+        return out
+
+    def _filtered(self, vectors: Sequence[Sequence[float]], n: int, where: Where) -> list[Rows]:
+        """Chroma's filtered search, for filters that few chunks pass.
+
+        Chroma reads every chunk that passes each clause, and a date range is usually the broadest clause (a
+        five-year window held a third of 100k chunks: 450 ms with a source clause, against 130-180 ms for the
+        source clause alone). With a source or release clause as well, Chroma filters on those only, reading
+        ``RANGE_FETCH`` nearest, and the range is applied here; vectors that this leaves short are filtered whole.
+        """
+        out: list[Rows] = [[] for _ in vectors]
+        todo = list(range(len(vectors)))
+        if (where.since or where.until) and (where.sources or where.release_ids):
+            loose = replace(where, since=0, until=0)
+            short = []
+            for i, rows in zip(todo, self.store.query_ids_many(vectors, RANGE_FETCH, loose), strict=True):
+                out[i] = self.passing(rows, where)[:n]
+                if len(out[i]) < n and len(rows) >= RANGE_FETCH:
+                    short.append(i)
+            todo = short
+        if todo:
+            got = self.store.query_ids_many([vectors[i] for i in todo], n * 2 + 4, where)
+            for i, rows in zip(todo, got, strict=True):
                 out[i] = self.passing(rows)[:n]
         return out
 

@@ -148,14 +148,18 @@ def _exact_nearest(a, vector, where, n: int) -> list[str]:  # type: ignore[no-un
     return [c.id for c in sorted(chunks, key=lambda c: -float(np.dot(vectors[c.id], vector)))][:n]
 
 
-@pytest.mark.parametrize("overfetch", [(1000, 4000), (3, 6), (2, 3)], ids=["whole-index", "two-reads", "chroma"])
-def test_filtered_vector_search_finds_the_nearest_passing_chunks(news, monkeypatch, overfetch) -> None:  # type: ignore[no-untyped-def]
-    """Read unfiltered and filtered here when enough pass, by Chroma when too few do: the same chunks either way,
-    and never a stale version (story-0 has an older version whose chunks are still stored)."""
+@pytest.mark.parametrize("overfetch,range_fetch", [((1000, 4000), 500), ((3, 6), 500), ((2, 3), 500), ((2, 3), 1)],
+                         ids=["whole-index", "two-reads", "chroma", "chroma-range-short"])
+def test_filtered_vector_search_finds_the_nearest_passing_chunks(news, monkeypatch, overfetch, range_fetch  # type: ignore[no-untyped-def]
+                                                                  ) -> None:
+    """Read unfiltered and filtered here when enough pass, by Chroma when too few do (on the sources alone, the
+    dates applied here, then whole when that leaves too few): the same chunks every way, and never a stale
+    version (story-0 has an older version whose chunks are still stored)."""
     import assistant.dense as dense
     from assistant.dense import DenseSearch
 
     monkeypatch.setattr(dense, "OVERFETCH", overfetch)
+    monkeypatch.setattr(dense, "RANGE_FETCH", range_fetch)
     old = Release(id="story-0", title="Bridge reopens", text="An old draft about the bridge and its toll.",
                   date="2023-03-02", source="Harbor Times")
     news.store.add_chunks(chunk_list := _chunks_of(news, old), news.embedder.embed([c.text for c in chunk_list]))
