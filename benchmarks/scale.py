@@ -139,12 +139,14 @@ def _p(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-def build(a: Any, n_releases: int, batch: int = 200) -> dict[str, Any]:
-    """Write ``n_releases`` synthetic releases into ``a``'s empty index, ``batch`` releases per write."""
+def build(a: Any, n_releases: int, batch: int = 200, max_s: float = 0) -> dict[str, Any]:
+    """Write ``n_releases`` synthetic releases into ``a``'s empty index, ``batch`` releases per write; with ``max_s``,
+    stop after the batch that passes that many seconds (never in the middle of a write: a killed embedded Chroma
+    writer once left its vector index unable to apply its log)."""
     from assistant.chunking import chunk_release, chunk_sentences
 
     t = time.perf_counter()
-    made = 0
+    made = done = 0
     releases = synthetic_releases(n_releases)
     with a.store.writing():
         while part := list(itertools.islice(releases, batch)):
@@ -155,11 +157,14 @@ def build(a: Any, n_releases: int, batch: int = 200) -> dict[str, Any]:
             a.store.put_releases([(r, sum(c.release_id == r.id for c in chunks)) for r in part])
             a.keyword.add(chunks, sentence_vectors)
             made += len(chunks)
+            done += len(part)
+            if max_s and time.perf_counter() - t > max_s:
+                break
             if made % 100_000 < len(chunks):
                 print(f"    {made:,} chunks, {made / (time.perf_counter() - t):.0f}/s", file=sys.stderr, flush=True)
     a.reconcile()
     build_s = time.perf_counter() - t
-    return {"build_s": round(build_s, 1), "build_chunks_per_s": round(made / build_s), "releases": n_releases,
+    return {"build_s": round(build_s, 1), "build_chunks_per_s": round(made / build_s), "releases": done,
             "runs": 0}
 
 
@@ -253,13 +258,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the indexes")
     parser.add_argument("--json", default="", help="also write the results here")
     parser.add_argument("--build-only", action="store_true", help="build the indexes in --workdir, measure nothing")
+    parser.add_argument("--max-build-s", type=float, default=0, help="with --build-only: stop building after this")
     args = parser.parse_args(argv)
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="scale-"))
     if args.build_only:
         for size in (int(s) for s in args.sizes.split(",")):
             data = workdir / f"scale-{size}"
             a = scale_assistant(data)
-            built = build(a, size // CHUNKS_PER_RELEASE)
+            built = build(a, size // CHUNKS_PER_RELEASE, max_s=args.max_build_s)
             (data / "built.json").write_text(json.dumps(built))
             print(json.dumps({"chunks": size, **built}), flush=True)
             a.keyword.close()
