@@ -25,14 +25,14 @@ from typing import TYPE_CHECKING, Any
 from assistant.chunking import chunk_sentences
 from assistant.dense import DenseSearch, Key
 from assistant.embedding import Embedder
-from assistant.errors import BadInput
+from assistant.filters import Filters
 from assistant.keyword import KeywordIndex, KeywordRow
 from assistant.keyword_db import pack_vectors, unpack_vectors
 from assistant.query import DateRange, QueryPlan, plan
 from assistant.records import Where
 from assistant.rerank import Candidate, TreeModel, default_model, features, meaning_texts, select, sentence_sims
 from assistant.store import ChromaStore
-from assistant.types import Chunk, Hit, date_to_int
+from assistant.types import Chunk, Hit
 
 if TYPE_CHECKING:
     import numpy as np
@@ -42,50 +42,6 @@ SOURCES_TTL = 30.0  # seconds a cached list of known sources is trusted
 # A source holding more than this share of the index (the organisation of a one-publisher newsroom)
 # tells retrieval nothing when a question names it.
 MAX_SOURCE_SHARE = 0.3
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What a user can restrict a question or search to."""
-
-    since: str | None = None  # ISO date or a year, inclusive
-    until: str | None = None
-    sources: tuple[str, ...] = ()
-    release_ids: tuple[str, ...] = ()
-
-    @classmethod
-    def from_input(cls, since: str | None = None, until: str | None = None, sources: Sequence[str] | None = (),
-                   release_ids: Sequence[str] | None = ()) -> Filters:
-        """Filters from loose user input (CLI, API, UI): dates as YYYY, YYYY-MM-DD or any common form.
-
-        Blanks are ignored; a value that is not a date is a ``BadInput`` naming the field.
-        """
-        return cls(since=_user_date(since, "since"), until=_user_date(until, "until"),
-                   sources=tuple(s for s in sources or () if s), release_ids=tuple(release_ids or ()))
-
-    def to_where(self) -> Where:
-        return Where(since=_bound(self.since, "0101"), until=_bound(self.until, "1231"),
-                     sources=tuple(self.sources), release_ids=tuple(self.release_ids))
-
-
-def _user_date(value: str | None, name: str) -> str | None:
-    from assistant.corpus import parse_date
-
-    value = (value or "").strip()
-    if not value:
-        return None
-    if len(value) == 4 and value.isdigit():
-        return value
-    parsed = parse_date(value)
-    if parsed is None:
-        raise BadInput(f"{name} {value!r} is not a date (use YYYY-MM-DD or YYYY)")
-    return parsed
-
-
-def _bound(value: str | None, year_suffix: str) -> int:
-    if value and len(value) == 4 and value.isdigit():
-        return int(value + year_suffix)
-    return date_to_int(value)
 
 
 @dataclass
