@@ -17,73 +17,31 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from assistant.chunking import chunk_sentences
+from assistant.dense import DenseSearch, Key
 from assistant.embedding import Embedder
-from assistant.errors import BadInput
-from assistant.keyword import KeyRow, KeywordIndex, KeywordRow, pack_vectors, unpack_vectors
+from assistant.filters import Filters
+from assistant.keyword import KeywordIndex, KeywordRow
+from assistant.keyword_db import pack_vectors, unpack_vectors
 from assistant.query import DateRange, QueryPlan, plan
+from assistant.records import Where
 from assistant.rerank import Candidate, TreeModel, default_model, features, meaning_texts, select, sentence_sims
-from assistant.store import ChromaStore, Where
-from assistant.types import Chunk, Hit, date_to_int
+from assistant.store import ChromaStore
+from assistant.types import Chunk, Hit
 
 if TYPE_CHECKING:
     import numpy as np
 
 RRF_K = 60
-Key = KeyRow | KeywordRow  # what ranking knows of a chunk: release_id, content_hash, source, date_int
 SOURCES_TTL = 30.0  # seconds a cached list of known sources is trusted
 # A source holding more than this share of the index (the organisation of a one-publisher newsroom)
 # tells retrieval nothing when a question names it.
 MAX_SOURCE_SHARE = 0.3
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What a user can restrict a question or search to."""
-
-    since: str | None = None  # ISO date or a year, inclusive
-    until: str | None = None
-    sources: tuple[str, ...] = ()
-    release_ids: tuple[str, ...] = ()
-
-    @classmethod
-    def from_input(cls, since: str | None = None, until: str | None = None, sources: Sequence[str] | None = (),
-                   release_ids: Sequence[str] | None = ()) -> Filters:
-        """Filters from loose user input (CLI, API, UI): dates as YYYY, YYYY-MM-DD or any common form.
-
-        Blanks are ignored; a value that is not a date is a ``BadInput`` naming the field.
-        """
-        return cls(since=_user_date(since, "since"), until=_user_date(until, "until"),
-                   sources=tuple(s for s in sources or () if s), release_ids=tuple(release_ids or ()))
-
-    def to_where(self) -> Where:
-        return Where(since=_bound(self.since, "0101"), until=_bound(self.until, "1231"),
-                     sources=tuple(self.sources), release_ids=tuple(self.release_ids))
-
-
-def _user_date(value: str | None, name: str) -> str | None:
-    from assistant.corpus import parse_date
-
-    value = (value or "").strip()
-    if not value:
-        return None
-    if len(value) == 4 and value.isdigit():
-        return value
-    parsed = parse_date(value)
-    if parsed is None:
-        raise BadInput(f"{name} {value!r} is not a date (use YYYY-MM-DD or YYYY)")
-    return parsed
-
-
-def _bound(value: str | None, year_suffix: str) -> int:
-    if value and len(value) == 4 and value.isdigit():
-        return int(value + year_suffix)
-    return date_to_int(value)
 
 
 @dataclass
@@ -297,16 +255,11 @@ class Retriever:
 
         # Rankings work on chunk keys (release, hash, source, date); whole chunks are fetched for the top k only.
         live = self.store.live_hashes()
-        keys: dict[str, Key] = {}
-        chunks: dict[str, Chunk] = {}
-
-        def live_rows(rows: list[tuple[str, float]], n: int) -> list[tuple[str, float]]:
-            self._learn_keys([cid for cid, _ in rows], keys, chunks)
-            return [(cid, s) for cid, s in rows if cid in keys and live.get(keys[cid].release_id)
-                    == keys[cid].content_hash][:n]
+        searcher = DenseSearch(self.store, self.keyword, live)
+        keys, chunks = searcher.keys, searcher.chunks
 
         def dense_search(vec: Sequence[float], n: int, w: Where) -> list[tuple[str, float]]:
-            return live_rows(self.store.query_ids(vec, n * 2 + 4, w), n)
+            return searcher.nearest([vec], n, w)[0]
 
         dense = dense_search(vector, max(t.depth, k), where)
         dense_scores = dict(dense)
@@ -372,7 +325,7 @@ class Retriever:
                        keyword_rank={row.chunk_id: i for i, row in enumerate(pool)}, part_rank=part_rank,
                        meaning=meaning)
         if clauses and meaning is not None:
-            self._clause_lists(stage, meaning[1:], clause_found, where, live_rows)
+            self._clause_lists(stage, meaning[1:], clause_found, where, searcher)
         return stage
 
     def _keyword_searches(self, jobs: Sequence[tuple[str, int, Where]]) -> list[list[KeywordRow]]:
@@ -380,7 +333,7 @@ class Retriever:
         return [self.keyword.search(text, n, where) for text, n, where in jobs]
 
     def _clause_lists(self, stage: _Stage, vectors: np.ndarray, bm25: Sequence[Sequence[KeywordRow]], where: Where,
-                      live_rows: Callable[[list[tuple[str, float]], int], list[tuple[str, float]]]) -> None:
+                      dense: DenseSearch) -> None:
         """Each clause's nearest passages by meaning (one store call for all) and by BM25 (``bm25``: live rows whose
         keys the stage holds), for the re-scorer.
 
@@ -388,8 +341,7 @@ class Retriever:
         most of it; the one holding a single clause's fact can sit far down. Clause lists find it directly.
         """
         t = self.tuning
-        lists = [live_rows(rows, t.clause_depth)
-                 for rows in self.store.query_ids_many(vectors, t.clause_depth * 2 + 4, where)]
+        lists = dense.nearest(vectors, t.clause_depth, where)
         ranked_dense = [[cid for cid, _ in rows] for rows in lists]
         ranked_bm25 = [[row.chunk_id for row in rows] for rows in bm25]
         for ranking, best in ((ranked_dense, stage.clause_dense_rank), (ranked_bm25, stage.clause_bm25_rank)):
@@ -398,19 +350,6 @@ class Retriever:
                     best[cid] = min(best.get(cid, rank), rank)
                     if rank < t.clause_pool:
                         stage.clause_hits[cid] = stage.clause_hits.get(cid, 0) + 1
-
-    def _learn_keys(self, ids: Sequence[str], keys: dict[str, Key], chunks: dict[str, Chunk]) -> None:
-        """Keys of dense hits from the keyword index; the few it lacks yet (another process's fresh
-        write) are read from the store whole."""
-        assert self.keyword is not None
-        todo = [cid for cid in ids if cid not in keys]
-        keys.update(self.keyword.lookup(todo))
-        missing = [cid for cid in todo if cid not in keys]
-        if missing:
-            found = self.store.get_chunks(missing)
-            chunks.update(found)
-            keys.update((cid, KeyRow(cid, c.release_id, c.content_hash, c.source or "", date_to_int(c.date)))
-                        for cid, c in found.items())
 
     def _fill_dense_scores(self, vector: Sequence[float], chunks: list[Chunk], scores: dict[str, float]) -> None:
         """Cosine for keyword-only hits, so that every hit has a comparable relevance figure."""

@@ -18,14 +18,15 @@ its own and uses the token to notice, cheaply, that another process changed the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant import paging
 from assistant.errors import AssistantError, ConfigError, disk_full, disk_full_said, writes_index
-from assistant.types import Chunk, Release, date_to_int
+from assistant.records import Where, chunk_from, chunk_meta, release_from, release_meta
+from assistant.types import Chunk, Release
 
 if TYPE_CHECKING:
     import numpy as np
@@ -34,77 +35,11 @@ if TYPE_CHECKING:
 _HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 128, "max_neighbors": 32}
 _BATCH = 2000  # Chroma caps the size of one write
 _ID_BATCH = 200  # release ids per ``$in`` filter when fetching their chunks
-# Rows per read. Chroma binds one SQLite variable per record it returns (and per id or ``$in`` value it is
-# given), and SQLite allows 32,766: a ``get()`` of a whole collection fails past that many records. Every read
-# of an unbounded set goes through ``_scan`` or ``_get_ids`` in pages of this size instead.
-_PAGE = 5000
 _GENERATION = "generation"
 # How chunk vectors are made (``Embedder.embed_passages``), recorded with the collection: an index from before
 # pooling holds whole-chunk vectors, whose cosines run higher than the relevance thresholds expect.
 CHUNK_VECTORS = "sentence-mean"
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Where:
-    """Metadata filters every retriever understands; translated to Chroma's ``where`` here."""
-
-    since: int = 0  # yyyymmdd, inclusive
-    until: int = 0  # yyyymmdd, inclusive
-    sources: tuple[str, ...] = ()
-    release_ids: tuple[str, ...] = ()
-
-    def to_chroma(self) -> dict[str, Any] | None:
-        clauses: list[dict[str, Any]] = []
-        if self.since:
-            clauses.append({"date_int": {"$gte": self.since}})
-        if self.until:
-            clauses.append({"date_int": {"$lte": self.until}})
-        if self.sources:
-            clauses.append({"source": {"$in": list(self.sources)}})
-        if self.release_ids:
-            clauses.append({"release_id": {"$in": list(self.release_ids)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-    def accepts(self, release: Release) -> bool:
-        d = release.date_int
-        return (
-            (not self.since or d >= self.since)
-            and (not self.until or bool(d and d <= self.until))
-            and (not self.sources or (release.source or "") in self.sources)
-            and (not self.release_ids or release.id in self.release_ids)
-        )
-
-
-def _scan(collection: Any, include: list[str], where: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
-    """Every record of ``collection`` (those matching ``where``), one ``get()`` result per page of ``_PAGE``.
-
-    Pages are taken by offset; a write by another process between two pages may shift a record past the
-    reader, which every caller tolerates (a leftover swept next time, a cache refreshed at the next change).
-    """
-    offset = 0
-    while True:
-        got = collection.get(where=where, include=include, limit=_PAGE, offset=offset)
-        yield got
-        if len(got["ids"]) < _PAGE:
-            return
-        offset += _PAGE
-
-
-def _get_ids(collection: Any, ids: Sequence[str], include: list[str]) -> Iterator[dict[str, Any]]:
-    """``get(ids=...)`` for any number of ids, ``_PAGE`` at a time (duplicates asked once)."""
-    unique = list(dict.fromkeys(ids))
-    for i in range(0, len(unique), _PAGE):
-        yield collection.get(ids=unique[i : i + _PAGE], include=include)
-
-
-def _rows(pages: Iterable[dict[str, Any]], *fields: str) -> Iterator[tuple[Any, ...]]:
-    """(id, field, ...) for every record of every page."""
-    for got in pages:
-        columns = [got[f] if got.get(f) is not None else [None] * len(got["ids"]) for f in fields]
-        yield from zip(got["ids"], *columns, strict=True)
 
 
 class ChromaStore:
@@ -219,28 +154,30 @@ class ChromaStore:
         """Live content hash of each release (all releases when ``ids`` is None)."""
         if ids is not None and not ids:
             return {}
-        pages = _scan(self._releases, ["metadatas"]) if ids is None else _get_ids(self._releases, ids, ["metadatas"])
-        return {i: str(m.get("content_hash", "")) for i, m in _rows(pages, "metadatas")}
+        pages = (paging.scan(self._releases, ["metadatas"]) if ids is None
+                 else paging.get_ids(self._releases, ids, ["metadatas"]))
+        return {i: str(m.get("content_hash", "")) for i, m in paging.rows(pages, "metadatas")}
 
     def release_states(self) -> dict[str, tuple[str, int]]:
         """Every live release: id -> (content hash, number of chunks), from the release records."""
         return {i: (str(m.get("content_hash", "")), int(m.get("n_chunks", 0)))
-                for i, m in _rows(_scan(self._releases, ["metadatas"]), "metadatas")}
+                for i, m in paging.rows(paging.scan(self._releases, ["metadatas"]), "metadatas")}
 
     def get_release(self, release_id: str) -> Release | None:
         got = self._releases.get(ids=[release_id], include=["metadatas", "documents"])
         if not got["ids"]:
             return None
-        return _release_from(got["ids"][0], got["documents"][0], got["metadatas"][0])
+        return release_from(got["ids"][0], got["documents"][0], got["metadatas"][0])
 
     def get_releases(self, ids: Sequence[str]) -> dict[str, Release]:
-        pages = _get_ids(self._releases, ids, ["metadatas", "documents"])
-        return {i: _release_from(i, d, m) for i, m, d in _rows(pages, "metadatas", "documents")}
+        pages = paging.get_ids(self._releases, ids, ["metadatas", "documents"])
+        return {i: release_from(i, d, m) for i, m, d in paging.rows(pages, "metadatas", "documents")}
 
     def list_releases(self) -> list[tuple[Release, int]]:
         """Every release with its chunk count, newest first."""
-        rows = [(_release_from(i, d, m), int(m.get("n_chunks", 0)))
-                for i, m, d in _rows(_scan(self._releases, ["metadatas", "documents"]), "metadatas", "documents")]
+        pages = paging.scan(self._releases, ["metadatas", "documents"])
+        rows = [(release_from(i, d, m), int(m.get("n_chunks", 0)))
+                for i, m, d in paging.rows(pages, "metadatas", "documents")]
         rows.sort(key=lambda r: (r[0].date_int, r[0].title), reverse=True)
         return rows
 
@@ -257,7 +194,7 @@ class ChromaStore:
             part = items[i : i + _BATCH]
             self._releases.upsert(
                 ids=[r.id for r, _ in part], embeddings=[[1.0]] * len(part), documents=[r.text for r, _ in part],
-                metadatas=[_release_meta(r, n) for r, n in part],
+                metadatas=[release_meta(r, n) for r, n in part],
             )
         self._changed()
 
@@ -280,7 +217,7 @@ class ChromaStore:
                 ids=[c.id for c in part],
                 embeddings=vectors[i : i + _BATCH],
                 documents=[c.text for c in part],
-                metadatas=[_chunk_meta(c) for c in part],
+                metadatas=[chunk_meta(c) for c in part],
             )
 
     @writes_index
@@ -300,7 +237,7 @@ class ChromaStore:
         if self._chunks.count() == sum(n for _, n in states.values()):
             return 0
         stale = [
-            i for i, m in _rows(_scan(self._chunks, ["metadatas"]), "metadatas")
+            i for i, m in paging.rows(paging.scan(self._chunks, ["metadatas"]), "metadatas")
             if states.get(str(m.get("release_id")), ("",))[0] != m.get("content_hash")
         ]
         for i in range(0, len(stale), _BATCH):
@@ -310,15 +247,15 @@ class ChromaStore:
         return len(stale)
 
     def chunk_ids(self) -> list[str]:
-        return [i for (i,) in _rows(_scan(self._chunks, []))]
+        return [i for (i,) in paging.rows(paging.scan(self._chunks, []))]
 
     def all_chunks(self) -> list[Chunk]:
-        return [_chunk_from(i, d, m)
-                for i, m, d in _rows(_scan(self._chunks, ["metadatas", "documents"]), "metadatas", "documents")]
+        pages = paging.scan(self._chunks, ["metadatas", "documents"])
+        return [chunk_from(i, d, m) for i, m, d in paging.rows(pages, "metadatas", "documents")]
 
     def get_chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
-        pages = _get_ids(self._chunks, ids, ["metadatas", "documents"])
-        return {i: _chunk_from(i, d, m) for i, m, d in _rows(pages, "metadatas", "documents")}
+        pages = paging.get_ids(self._chunks, ids, ["metadatas", "documents"])
+        return {i: chunk_from(i, d, m) for i, m, d in paging.rows(pages, "metadatas", "documents")}
 
     def live_chunks(self, states: dict[str, tuple[str, int]]) -> list[Chunk]:
         """The chunks of the given releases whose hash is the live one (``states`` as ``release_states``)."""
@@ -330,26 +267,26 @@ class ChromaStore:
         for i in range(0, len(ids), _ID_BATCH):
             part = ids[i : i + _ID_BATCH]
             out: list[Chunk] = []
-            for cid, m, d in _rows(_scan(self._chunks, ["metadatas", "documents"], {"release_id": {"$in": part}}),
-                                   "metadatas", "documents"):
+            pages = paging.scan(self._chunks, ["metadatas", "documents"], {"release_id": {"$in": part}})
+            for cid, m, d in paging.rows(pages, "metadatas", "documents"):
                 if states[str(m.get("release_id"))][0] == m.get("content_hash"):
-                    out.append(_chunk_from(cid, d, m))
+                    out.append(chunk_from(cid, d, m))
             yield out
 
     def get_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         import numpy as np
 
-        return {i: np.asarray(v, dtype=np.float32) for i, v in _rows(_get_ids(self._chunks, ids, ["embeddings"]),
-                                                                     "embeddings")}
+        pages = paging.get_ids(self._chunks, ids, ["embeddings"])
+        return {i: np.asarray(v, dtype=np.float32) for i, v in paging.rows(pages, "embeddings")}
 
     def query(self, vector: Sequence[float], k: int, where: Where | None = None) -> list[tuple[Chunk, float]]:
         """Nearest chunks by cosine similarity (1 - distance), live versions only."""
         n = k * 2 + 4
         rows: list[tuple[Chunk, float]] = []
-        for w in _chroma_wheres(where):
+        for w in paging.chroma_wheres(where):
             got = self._chunks.query(query_embeddings=[list(map(float, vector))], n_results=n, where=w,
                                      include=["metadatas", "documents", "distances"])
-            rows += [(_chunk_from(i, d, m), 1.0 - float(dist))
+            rows += [(chunk_from(i, d, m), 1.0 - float(dist))
                      for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0],
                                               got["distances"][0], strict=True)]
         rows = sorted(rows, key=lambda r: -r[1])[:n]
@@ -370,7 +307,7 @@ class ChromaStore:
         if not len(vectors):
             return []
         out: list[list[tuple[str, float]]] = [[] for _ in vectors]
-        for w in _chroma_wheres(where):
+        for w in paging.chroma_wheres(where):
             got = self._chunks.query(query_embeddings=[list(map(float, v)) for v in vectors], n_results=k,
                                      where=w, include=["distances"])
             for row, ids, dists in zip(out, got["ids"], got["distances"], strict=True):
@@ -379,77 +316,6 @@ class ChromaStore:
 
     def counts(self) -> dict[str, int]:
         return {"releases": self._releases.count(), "chunks": self._chunks.count()}
-
-
-def _release_meta(release: Release, n_chunks: int) -> dict[str, Any]:
-    return {
-        "title": release.title,
-        "date": release.date or "",
-        "date_int": release.date_int,
-        "source": release.source or "",
-        "url": release.url or "",
-        "author": release.author or "",
-        "path": release.path or "",
-        "corrects": release.corrects or "",
-        "date_inferred": release.date_inferred,
-        "content_hash": release.content_hash,
-        "n_chunks": n_chunks,
-    }
-
-
-def _chunk_meta(c: Chunk) -> dict[str, Any]:
-    return {
-        "release_id": c.release_id,
-        "index": c.index,
-        "start": c.start,
-        "end": c.end,
-        "title": c.title,
-        "date": c.date or "",
-        "date_int": date_to_int(c.date),
-        "source": c.source or "",
-        "url": c.url or "",
-        "content_hash": c.content_hash,
-        "date_inferred": c.date_inferred,
-    }
-
-
-def _chunk_from(chunk_id: str, document: str, m: dict[str, Any]) -> Chunk:
-    return Chunk(
-        id=chunk_id,
-        release_id=str(m["release_id"]),
-        index=int(m.get("index", 0)),
-        text=document,
-        start=int(m.get("start", 0)),
-        end=int(m.get("end", 0)),
-        title=str(m.get("title", "")),
-        date=str(m.get("date") or "") or None,
-        source=str(m.get("source") or "") or None,
-        url=str(m.get("url") or "") or None,
-        content_hash=str(m.get("content_hash", "")),
-        date_inferred=bool(m.get("date_inferred", False)),
-    )
-
-
-def _release_from(release_id: str, text: str, m: dict[str, Any]) -> Release:
-    def opt(key: str) -> str | None:
-        return str(m.get(key) or "") or None
-
-    return Release(id=release_id, title=str(m.get("title", "")), text=text, date=opt("date"),
-                   source=opt("source"), url=opt("url"), author=opt("author"), path=opt("path"),
-                   corrects=opt("corrects"), date_inferred=bool(m.get("date_inferred", False)))
-
-
-def _chroma_wheres(where: Where | None) -> list[dict[str, Any] | None]:
-    """Chroma filters for ``where``: one, or one per ``_PAGE`` release ids when it names more (each id is an SQL
-    variable); the caller merges their results."""
-    if where is None:
-        return [None]
-    ids = where.release_ids
-    if len(ids) <= _PAGE:
-        return [where.to_chroma()]
-    from dataclasses import replace
-
-    return [replace(where, release_ids=ids[i : i + _PAGE]).to_chroma() for i in range(0, len(ids), _PAGE)]
 
 
 def open_store(kind: str, **kwargs: Any) -> ChromaStore:

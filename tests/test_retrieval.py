@@ -134,3 +134,49 @@ def test_each_clause_brings_its_own_passages_to_the_re_scorer(news) -> None:  # 
     assert library.clause_hits >= 1 and 0 in (library.clause_dense_rank, library.clause_bm25_rank)
     _, single = retriever.candidates("library opening hours")
     assert all(c.clause_hits == 0 and c.clause_dense_rank is None for c in single), "one clause: no clause lists"
+
+
+# ---- filtered vector search: the nearest passing chunks, whichever way they are found --------------------------
+def _exact_nearest(a, vector, where, n: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """The ``n`` nearest live chunks passing ``where``, by brute force over every stored vector."""
+    from assistant.types import date_to_int
+
+    live = a.store.release_hashes()
+    chunks = [c for c in a.store.all_chunks() if live.get(c.release_id) == c.content_hash
+              and where.accepts_key(c.release_id, c.source or "", date_to_int(c.date))]
+    vectors = a.store.get_vectors([c.id for c in chunks])
+    return [c.id for c in sorted(chunks, key=lambda c: -float(np.dot(vectors[c.id], vector)))][:n]
+
+
+@pytest.mark.parametrize("overfetch,range_fetch", [((1000, 4000), 500), ((3, 6), 500), ((2, 3), 500), ((2, 3), 1)],
+                         ids=["whole-index", "two-reads", "chroma", "chroma-range-short"])
+def test_filtered_vector_search_finds_the_nearest_passing_chunks(news, monkeypatch, overfetch, range_fetch  # type: ignore[no-untyped-def]
+                                                                  ) -> None:
+    """Read unfiltered and filtered here when enough pass, by Chroma when too few do (on the sources alone, the
+    dates applied here, then whole when that leaves too few): the same chunks every way, and never a stale
+    version (story-0 has an older version whose chunks are still stored)."""
+    import assistant.dense as dense
+    from assistant.dense import DenseSearch
+
+    monkeypatch.setattr(dense, "OVERFETCH", overfetch)
+    monkeypatch.setattr(dense, "RANGE_FETCH", range_fetch)
+    old = Release(id="story-0", title="Bridge reopens", text="An old draft about the bridge and its toll.",
+                  date="2023-03-02", source="Harbor Times")
+    news.store.add_chunks(chunk_list := _chunks_of(news, old), news.embedder.embed([c.text for c in chunk_list]))
+    try:
+        vector = news.embedder.embed(["bridge repairs and traffic"])[0]
+        for filters in (Filters(since="2023-03-01", until="2023-03-31"), Filters(sources=("Coast Ledger",)),
+                        Filters(since="2023", sources=("Valley Post", "Harbor Times")),
+                        Filters(release_ids=("story-1", "story-4")), Filters(since="2030")):
+            where = filters.to_where()
+            search = DenseSearch(news.store, news.keyword, news.store.live_hashes())
+            found = [cid for cid, _ in search.nearest([vector, vector], 3, where)[1]]
+            assert found == _exact_nearest(news, vector, where, 3), filters
+    finally:
+        news.store.drop_stale_chunks("story-0", news.store.release_hashes(["story-0"])["story-0"])
+
+
+def _chunks_of(a, release: Release):  # type: ignore[no-untyped-def]
+    from assistant.chunking import chunk_release
+
+    return chunk_release(release, a.embedder.count_tokens)

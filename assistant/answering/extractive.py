@@ -346,7 +346,9 @@ class ExtractiveAnswerer:
             return False
         common = release_common(r.releases[lead.release_id])
         mine, theirs = answer_span(r.need, lead.text, common), answer_span(r.need, c.text, common)
-        return bool(mine and theirs) and lead.text[mine[0]:mine[1]] != c.text[theirs[0]:theirs[1]]
+        if mine is None or theirs is None:
+            return False
+        return lead.text[mine[0]:mine[1]] != c.text[theirs[0]:theirs[1]]
 
     def _supporting(self, r: Reading, lead: _Candidate) -> list[_Candidate]:
         out: list[_Candidate] = []
