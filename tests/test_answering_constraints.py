@@ -66,3 +66,11 @@ def test_constraints_over_http(server: str) -> None:
     assert topic["covered"] and "outlets" not in topic["details"]
     ceo = ask("Who was CEO of Northwind Grid in 2023?")
     assert "Dana Whitfield" in ceo["answer"] and "Marcus Ellery" not in ceo["answer"]
+
+
+def test_a_date_question_keeps_the_dateline_that_dates_the_news(corpus_index) -> None:  # type: ignore[no-untyped-def]
+    """A release dates its own news in its dateline ("CITY, Date -- Acme has named …"); asked when, the answer
+    quotes the opening with it, verbatim, instead of only the later date the sentence also names."""
+    body = _ask_cli(corpus_index, "When did Northwind Grid name Marcus Ellery its next chief executive?")
+    assert body["covered"] and "January 16, 2024" in body["answer"]
+    assert body["answer"].startswith("HARLOW BAY, Ore., January 16, 2024 --")

@@ -29,12 +29,12 @@ from assistant.answering.base import (
     tokens,
 )
 from assistant.answering.context import body_spans, context_share, release_common, release_months, release_words
-from assistant.boilerplate import body_sentences
+from assistant.boilerplate import body_sentences, dateline_end
 from assistant.chunking import sentence_spans
 from assistant.corrections import Supersession, index_supersessions
 from assistant.embedding import Embedder
 from assistant.protocols import answer_pieces
-from assistant.query import is_follow_up, named_outlets, unknown_outlets, without_dates
+from assistant.query import find_dates, is_follow_up, named_outlets, unknown_outlets, without_dates
 from assistant.reader import (
     FEATURES,
     Need,
@@ -172,7 +172,7 @@ class ExtractiveAnswerer:
         corrected = [versions[i] for i in releases if i in versions]
         for s in corrected:
             releases.setdefault(s.new.id, s.new)
-        candidates = self._candidates(hits, releases, corrected)
+        candidates = self._candidates(hits, releases, corrected, dated=need.kind == "date")
         scored = self._score(q if not follow else f"{q} {prev_q}", need, found.vector, candidates, releases)
         single = len(q.split()) <= LONG_QUESTION and not found.plan.parts
         return Reading(q, need, scored, relevance, cover, True, releases, corrected, single)
@@ -188,9 +188,14 @@ class ExtractiveAnswerer:
         return index_supersessions(self.store)
 
     def _candidates(self, hits: Sequence[Hit], releases: dict[str, Release],
-                    corrected: Sequence[Supersession]) -> list[_Candidate]:
-        """Body sentences of the passages, as verbatim slices; a superseded release gives way to its correction."""
+                    corrected: Sequence[Supersession], dated: bool = False) -> list[_Candidate]:
+        """Body sentences of the passages, as verbatim slices; a superseded release gives way to its correction.
+
+        ``dated``: a date is asked, so a release's opening sentence keeps its dateline. "CITY, June 12, 2023 --
+        Acme today opened …" is how a release dates its own news, and without the dateline "today" says no date."""
         body = {rid: body_spans(r) for rid, r in releases.items()}
+        if dated:
+            body = {rid: _with_dateline(releases[rid].text, spans) for rid, spans in body.items()}
         replaced = {s.old.id: s.new.id for s in corrected}
         stored = self.retriever.sentence_vectors([h.chunk for h in hits])
         seen: set[tuple[str, int]] = set()
@@ -420,3 +425,14 @@ def _correction_sentence(s: Supersession) -> str:
 def _names(text: str, name: str) -> bool:
     """Whether ``text`` uses ``name`` as words (case as written, so "Times" is not "times")."""
     return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) is not None
+
+
+def _with_dateline(text: str, spans: tuple[tuple[int, int, int], ...]) -> tuple[tuple[int, int, int], ...]:
+    """``spans`` with the first sentence reaching back over a dateline that names a date (see ``_candidates``)."""
+    if not spans:
+        return spans
+    start, end, index = spans[0]
+    line = text.rfind("\n", 0, start) + 1
+    if 0 < start - line <= 160 and dateline_end(text[line:end]) == start - line and find_dates(text[line:start])[0]:
+        return ((line, end, index), *spans[1:])
+    return spans
