@@ -25,6 +25,18 @@ MONTH_PATTERN = (
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
 
+# Month names of the other languages newsrooms publish in most (German, French, Spanish, Italian, Dutch,
+# Portuguese), full names only: "6. Dezember 2026", "1er juillet 2025", "6 de diciembre de 2026". Only day-first
+# dates with a year use them, so an English word among them ("mars", "mei") never makes a date on its own.
+_FOREIGN = {
+    1: "januar jänner janvier enero gennaio januari janeiro", 2: "februar février febrero febbraio februari fevereiro",
+    3: "märz mars marzo maart março", 4: "avril abril aprile", 5: "mai mayo maggio mei maio",
+    6: "juni juin junio giugno junho", 7: "juli juillet julio luglio julho", 8: "august août agosto augustus",
+    9: "september septembre septiembre setiembre settembre setembro", 10: "oktober octobre octubre ottobre outubro",
+    11: "november novembre noviembre novembro", 12: "dezember décembre diciembre dicembre december dezembro",
+}
+FOREIGN_MONTHS: dict[str, int] = {name: n for n, names in _FOREIGN.items() for name in names.split()}
+_FMON = "(?P<fmon>" + "|".join(sorted(FOREIGN_MONTHS, key=len, reverse=True)) + ")"
 _MON = rf"(?P<mon>{MONTH_PATTERN})\.?"
 _YEAR = r"(?P<y>(?:19|20)\d\d)"
 DATE_PATTERNS = [
@@ -32,6 +44,8 @@ DATE_PATTERNS = [
     re.compile(rf"(?<![\d.]){_YEAR}[/.](?P<m>\d{{1,2}})[/.](?P<d>\d{{1,2}})(?![\d/])"),
     re.compile(rf"\b{_MON}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+{_YEAR}(?!\d)", re.IGNORECASE),
     re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MON}\s*,?\s+{_YEAR}(?!\d)", re.IGNORECASE),
+    re.compile(rf"\b(?P<d>\d{{1,2}})(?:\.|er|º|°)?\s+(?:de\s+)?{_FMON}\s+(?:de\s+|del\s+)?{_YEAR}(?!\d)",
+               re.IGNORECASE),
     re.compile(rf"{_YEAR}\s*年\s*(?P<m>\d{{1,2}})\s*月\s*(?P<d>\d{{1,2}})\s*日"),
     # dd.mm.yyyy and dd-mm-yyyy ("20-04-2023 - 13:06") are day first wherever they are written;
     # dd/mm/yyyy vs mm/dd/yyyy is settled only when a part is > 12.
@@ -46,6 +60,8 @@ def date_from_match(m: re.Match[str]) -> str | None:
     y = int(g["y"])
     if g.get("mon"):
         mo, d = MONTHS[g["mon"][:3].lower()], int(g["d"])
+    elif g.get("fmon"):
+        mo, d = FOREIGN_MONTHS[g["fmon"].lower()], int(g["d"])
     elif g.get("a"):
         a, b = int(g["a"]), int(g["b"])
         if g["sep"] in ".-" or a > 12:

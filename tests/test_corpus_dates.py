@@ -53,6 +53,13 @@ def test_parse_date(value: str, expected: str | None) -> None:
             "2020-02-11",
         ),
         ("On the afternoon of July 30, 2022, the two groups held a signing ceremony in Jinan.", "2022-07-30"),
+        # newsrooms that write in other languages, or in English with their own month names in the dateline
+        ("Berlin, 6. Dezember 2026 – Acme AG eröffnet heute ein Werk für Roboterarme.", "2026-12-06"),
+        ("Paris, le 1er juillet 2025 — Acme SA inaugure aujourd'hui une usine de bras robotisés.", "2025-07-01"),
+        ("Madrid, 6 de diciembre de 2026. Acme abre hoy una planta de brazos robóticos.", "2026-12-06"),
+        ("Milano, 3 marzo 2024 – Acme S.p.A. apre oggi uno stabilimento.", "2024-03-03"),
+        ("Amsterdam, 12 mei 2023 – Acme opent vandaag een fabriek voor robotarmen.", "2023-05-12"),
+        ("Lisboa, 5 de março de 2022 – A Acme abre hoje uma fábrica.", "2022-03-05"),
     ],
 )
 def test_dateline_and_prose_dates(tmp_path: Path, opening: str, expected: str) -> None:
