@@ -63,7 +63,7 @@ def _norm(text: str) -> str:
 
 
 def source_aliases(source: str) -> set[str]:
-    """Ways a question may name a source: 'The Verge' -> 'the verge', 'verge'; 'Cnbc | World …' -> 'cnbc'."""
+    """Ways a question may name a source: 'The Courier' -> 'the courier', 'courier'; 'Ledger | World …' -> 'ledger'."""
     names = {source, source.split("|")[0], source.split(" - ")[0]}
     out = set()
     for name in names:
@@ -80,15 +80,15 @@ def find_sources(question: str, known: Iterable[str]) -> tuple[str, ...]:
     for source in known:
         if source and any(f" {alias} " in q for alias in source_aliases(source)):
             hits.append(source)
-    # "The Verge" also matches a source called "Verge Weekly"? keep only the longest overlapping names
+    # "The Courier" also matches a source called "Courier Weekly"? keep only the longest overlapping names
     return tuple(s for s in hits if not any(s != o and _norm(s) in _norm(o) for o in hits))
 
 
 _NAME = r"(?:The\s+)?[A-Z][\w&.'’-]*(?:\s+(?:of\s+|&\s+|-\s+)?[A-Z][\w&.'’-]*)*"
 _PIECE = r"(?:article|report|piece|story|stories|post|analysis|review|column|op-ed|interview)s?"
 _CALENDAR = re.compile(rf"^(?:{MONTH_PATTERN}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b", re.I)
-# the outlet a question says its facts come from: "a Bloomberg article", "a report from The Wall Street Journal",
-# "as reported by The Verge"
+# the outlet a question says its facts come from: "a Harbour Times article", "a report from The Daily Ledger",
+# "as reported by The Courier"
 _OUTLET = re.compile(rf"\b(?:an?|the|one|another|separate|recent|latest)\s+({_NAME})(?:'s?|’s?)?\s+{_PIECE}\b|"
                      rf"\b{_PIECE}\s+(?:from|by|in\s+(?=The\s))\s*({_NAME})|"
                      rf"\b(?:reported|published|written)\s+(?:by|in)\s+({_NAME})")
@@ -106,7 +106,7 @@ def named_outlets(question: str) -> tuple[str, ...]:
 
 
 def unknown_outlets(question: str, sources: Iterable[str]) -> tuple[str, ...]:
-    """The outlets a question names that no indexed release comes from ("a Bloomberg article" asked of an index
+    """The outlets a question names that no indexed release comes from ("a Harbour Times article" asked of an index
     holding none): whatever it says they reported is not in the releases. Empty when the index records no sources.
     A name counts as known when it is one of a source's names (``source_aliases``) or lies inside one."""
     known = [a for s in sources if s for a in source_aliases(s)]
@@ -215,7 +215,7 @@ MAX_PARTS = 6
 def split_parts(question: str, known: Iterable[str]) -> tuple[Part, ...]:
     """Clauses about different pieces of evidence, each with the sources it names.
 
-    "Does the TechCrunch article suggest A, while The Verge article indicates B?" gives one part
+    "Does the Courier article suggest A, while the Ledger article indicates B?" gives one part
     per outlet, so retrieval can look for each piece of evidence where it was published. Only
     returned when there are at least two parts.
     """

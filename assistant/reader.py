@@ -69,7 +69,7 @@ _ORG_SUFFIX = re.compile(r"\b(?:Inc|Corp|Corporation|Co|Company|Ltd|LLC|plc|Grou
                          r"Networks|Bank|Fund|Foundation|University|College|Agency|Department|Ministry|Council|"
                          r"Commission|Association|Institute|Technologies|Energy|Pharmaceuticals|Labs?)\b\.?")
 _ACRONYM = re.compile(r"\b[A-Z][A-Z&]{1,6}\b")
-# a place after its preposition, past a few lower-case words ("at the recently redeveloped Lexington Market")
+# a place after its preposition, past a few lower-case words ("at the recently rebuilt Lakeside Market")
 _PLACE = re.compile(r"\b(?:in|at|near|from|to|inside)\s+(?:(?:the|a|an|its|our|their|[a-z]+ly|[a-z]+ed|new|main|"
                     r"historic|level|floor|of)\s+){0,4}((?:[A-Z][a-z]+)(?:[\s,]+(?:of\s+)?[A-Z][a-z]+){0,4})")
 _MONTH_NO = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
@@ -152,7 +152,7 @@ class Need:
     quarter: int | None
     present: bool  # "who is", "current": the newest release that says so wins
     names: tuple[str, ...]  # the names as written, so that an answer names something new
-    figures: tuple[str, ...] = ()  # numbers that name something ("Wi-Fi 6"): the answer must carry them
+    figures: tuple[str, ...] = ()  # numbers that name something ("Gadget 5"): the answer must carry them
     unit: str = ""  # for amounts: "money", "percent" or "" (any figure)
     roles: tuple[str, ...] = ()  # a role's acronym spelt out ("CEO": chief, executive), part of ``metric``
     unit_words: tuple[str, ...] = ()  # metric words that ask for the unit ("pay", "cost"): the value answers them
@@ -184,7 +184,7 @@ def analyse(question: str, known: str = "") -> Need:
     roles = [r for w in capitalised for r in _ROLE_ACRONYMS.get(w.upper(), ())]
     subject = [stem(part) for w in capitalised if w.lower() not in _STOP and w.upper() not in _ROLE_ACRONYMS
                and not _CALENDAR.match(w) for part in re.split(r"[-‐‑–]", w) if part]
-    # figures that name something ("Wi-Fi 6", "Model 3"), not years or days of a date
+    # figures that name something ("Gadget 5", "Model 3"), not years or days of a date
     figures = [m.group(0) for m in re.finditer(r"(?<![\d.,])\d+(?:\.\d+)?(?![\d,])", _DATE.sub(" ", q))]
     ranges, _ = find_dates(q)
     years = sorted({r.start // 10000 for r in ranges if r.start} | {int(y) for y in _YEAR.findall(q)})
@@ -213,7 +213,7 @@ def analyse(question: str, known: str = "") -> Need:
 def counted(question: str) -> tuple[str, ...]:
     """What "how many" counts, and what the counted things do: of the words that follow it (to the first small
     word or past-tense verb), the first plural, else the first; then the next lower-case word ("how many
-    whistleblower awards did the SEC pay": award, pay; "how many patents cover Wi-Fi 6": patent, cover)."""
+    research grants did the agency fund": grant, fund; "how many turbines power the farm": turbine, power)."""
     m = re.search(r"\bhow many\s+(.*)", question, re.I)
     if not m:
         return ()
@@ -274,7 +274,7 @@ def values(text: str, kind: str, unit: str = "", common: frozenset[str] = frozen
                      1 if re.match(r"(?:Mr|Ms|Mrs|Dr)\b", m.group(0)) else 0:])]
     elif kind == "organisation":
         spans = [m.span() for m in _PERSON.finditer(text) if _ORG_SUFFIX.search(m.group(0))
-                 or _ORG_SUFFIX.match(text[m.end():m.end() + 20].lstrip(" ,"))]  # "Rust Consulting, Inc."
+                 or _ORG_SUFFIX.match(text[m.end():m.end() + 20].lstrip(" ,"))]  # "Acme Consulting, Inc."
         spans += [m.span() for m in _ACRONYM.finditer(text)]
     elif kind == "place":
         spans = [m.span(1) for m in _PLACE.finditer(text) if not _DATE.match(m.group(1))]
@@ -284,7 +284,7 @@ def values(text: str, kind: str, unit: str = "", common: frozenset[str] = frozen
 
 
 def _new(need: Need, text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The values that the question does not already give: a name it uses, or a figure it names ("Wi-Fi 6")."""
+    """The values that the question does not already give: a name it uses, or a figure it names ("Gadget 5")."""
     lowered = [n.lower() for n in need.names]
     return [s for s in spans if not any(text[s[0]:s[1]].lower() in n or n in text[s[0]:s[1]].lower() for n in lowered)
             and text[s[0]:s[1]].strip() not in need.figures]

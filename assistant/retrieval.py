@@ -4,8 +4,8 @@ Hybrid retrieval: dense vectors from Chroma and BM25 from the keyword index, eac
 to live release versions and to the user's filters, fused by reciprocal rank. Dense search
 finds paraphrases; BM25 finds the names, figures and outlets that press questions hinge on.
 
-Press questions often name several releases at once ("as reported by both The Verge and
-TechCrunch", "the October 7 and November 1 articles"). The query plan (``assistant.query``)
+Press questions often name several releases at once ("as reported by both The Courier and
+the Ledger", "the October 7 and November 1 articles"). The query plan (``assistant.query``)
 finds the sources and dates a question names; each gets its own sub-ranking, fused with the
 main ones, and the final list keeps room for every named source and caps how many passages one
 release may take, so the top results cover each piece of evidence rather than ten passages of

@@ -37,7 +37,7 @@ def release_words(release: Release) -> frozenset[str]:
 @lru_cache(maxsize=256)
 def context_words(release: Release) -> tuple[frozenset[str], str]:
     """What every sentence of a release is read with: its title, its lede, its issuer (a release says "we" and
-    "the company" where the question names it), and its address as one lower-case string (whitehouse.gov)."""
+    "the company" where the question names it), and its address as one lower-case string (energy.example.gov)."""
     lede: list[str] = []  # the opening sentences, to LEDE_WORDS words (a lede split at "the Hon." is two)
     for b in body_sentences(release):
         if sum(len(t.split()) for t in lede) >= LEDE_WORDS:

@@ -271,7 +271,7 @@ class ExtractiveAnswerer:
                                    "kind": r.need.kind}
         if not r.passed or not r.candidates:
             answer = not_covered(r.question, self.name, r.relevance, r.cover)
-            if r.outlets:  # "a Bloomberg article" asked of releases none of which comes from Bloomberg
+            if r.outlets:  # "a Harbour Times article" asked of releases none of which comes from it
                 answer.details.update(unmet=["source"], outlets=list(r.outlets))
             return answer
         fitting = [c for c in r.candidates if not self.unmet(r, c)] if r.single else r.candidates
@@ -309,7 +309,7 @@ class ExtractiveAnswerer:
         if r.need.subject and release is not None:
             words = release_words(release)
             # most of the names (a question may also name the publisher or the occasion), every figure
-            where = f"{release.url or ''} {release.path or ''}".lower()  # obamawhitehouse.archives.gov
+            where = f"{release.url or ''} {release.path or ''}".lower()  # archive.example.gov
             if sum(t in words or (len(t) > 3 and t in where) for t in r.need.subject) < SUBJECT_SHARE * len(
                     r.need.subject):
                 out.append("subject")
