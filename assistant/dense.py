@@ -51,10 +51,9 @@ class DenseSearch:
         if where is None or where.to_chroma() is None:
             return [self.passing(rows)[:n] for rows in self.store.query_ids_many(vectors, n * 2 + 4)]
         out: list[Rows] = [[] for _ in vectors]
-        narrow: list[int] = []
-        todo = [] if where.release_ids and len(where.release_ids) <= FEW_RELEASES else list(range(len(vectors)))
-        if not todo:
-            narrow = list(range(len(vectors)))
+        every = list(range(len(vectors)))
+        few = bool(where.release_ids) and len(where.release_ids) <= FEW_RELEASES
+        todo, narrow = ([], every) if few else (every, [])
         for step, fetch in enumerate(OVERFETCH):
             if not todo:
                 break
