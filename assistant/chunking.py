@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from assistant.types import Chunk, Release
@@ -75,9 +76,16 @@ def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+@lru_cache(maxsize=2048)
+def chunk_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """``sentence_spans`` of a chunk's text, cached: every question splits the passages it reads, twice (their
+    stored sentence vectors, then the answer's candidate sentences), and the same passages come back often."""
+    return tuple(sentence_spans(text))
+
+
 def chunk_sentences(text: str) -> list[str]:
     """The sentences of a chunk that get their own vectors (at least one: the whole text when none is found)."""
-    found = [text[s:e].strip() for s, e in sentence_spans(text)]
+    found = [text[s:e].strip() for s, e in chunk_spans(text)]
     return [t for t in found if len(t) >= 3] or [text.strip() or text]
 
 

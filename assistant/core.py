@@ -193,6 +193,7 @@ class Assistant:
         A changed release's new chunks go in before its record flips to the new version and the
         old chunks go, so searches see exactly one version at every moment.
         """
+        from assistant.answering.context import store_bodies
         from assistant.chunking import chunk_release, chunk_sentences
 
         report = report or IngestReport()
@@ -214,6 +215,7 @@ class Assistant:
             # between is repaired by ``keyword.sync``, which the changed generation triggers).
             self.store.put_releases([(release, len(cs)) for release, cs in pending])
             self.keyword.add(chunks, sentence_vectors)
+            store_bodies([release for release, _ in pending], self.keyword)  # what answers read of each, kept
             for release, _ in pending:
                 if release.id in live:  # a new release has no older version (leftovers of a crash: ``sweep``)
                     self.store.drop_stale_chunks(release.id, release.content_hash)

@@ -29,6 +29,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.caching import LRU
 from assistant.errors import ConfigError, DependencyMissing
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ DEFAULT_MODEL_LABEL = "all-MiniLM-L6-v2 (bundled)"
 BACKENDS = ("onnx", "onnx-int8", "torch")
 EXPORT_VERSION = "1"  # bump when assistant/onnx_export.py changes what it writes
 EXPORT_TIMEOUT_S = 900
+QUERY_CACHE = 512  # question texts whose vectors stay cached (``embed_queries``), 1.5 KB each
 FALLBACK_HINT = "set ASSISTANT_EMBEDDING_BACKEND=torch to run the model through torch instead"
 
 
@@ -91,6 +93,7 @@ class Embedder:
         self._model: Any = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()
+        self._queries: LRU[np.ndarray] = LRU(QUERY_CACHE)
 
     @property
     def store_label(self) -> str:
@@ -178,6 +181,24 @@ class Embedder:
             return vectors
         row = {text: i for i, text in enumerate(unique)}
         return vectors[[row[text] for text in texts]]
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """``embed_distinct`` for questions and their parts, with the last ``QUERY_CACHE`` texts' vectors kept: an
+        answer searches twice for a question about a period (the second time without its dates), and most of its
+        clauses are the same texts both times; a question asked again is not run through the model again."""
+        import numpy as np
+
+        cache = self._queries
+        todo = [t for t in dict.fromkeys(texts) if cache.get(t) is None]
+        if todo:
+            for text, vector in zip(todo, self.embed(todo), strict=True):
+                cache.put(text, vector)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        made = {t: v for t in dict.fromkeys(texts) if (v := cache.get(t)) is not None}
+        if len(made) < len(set(texts)):  # pushed out by another thread's questions meanwhile
+            return self.embed_distinct(texts)
+        return np.stack([made[t] for t in texts])
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]

@@ -129,6 +129,10 @@ class KeywordFile:
         # Each chunk's sentence vectors (int8, see ``pack_vectors``), for the re-scorer; a chunk without a row
         # (synced from another process, or indexed before the table) gets them when first re-scored.
         self._db.execute("CREATE TABLE IF NOT EXISTS sentences (id INTEGER PRIMARY KEY, vecs BLOB NOT NULL)")
+        # Each release's body sentence spans (``assistant.answering.context``), keyed by a hash of its text and of
+        # the rules that find them: splitting a long release costs more than the rest of answering from it.
+        self._db.execute("CREATE TABLE IF NOT EXISTS bodies (release_id TEXT PRIMARY KEY, text_key TEXT NOT NULL, "
+                         "spans BLOB NOT NULL)")
         # Document frequencies of the (porter-stemmed) terms, for the re-scorer's term weights.
         self._db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks, 'row')")
         if self._db.execute("SELECT count(*) FROM keys").fetchone()[0] == 0:  # a file from before the table

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import math
-import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -38,7 +37,6 @@ if TYPE_CHECKING:
     import numpy as np
 
 RRF_K = 60
-SOURCES_TTL = 30.0  # seconds a cached list of known sources is trusted
 # A source holding more than this share of the index (the organisation of a one-publisher newsroom)
 # tells retrieval nothing when a question names it.
 MAX_SOURCE_SHARE = 0.3
@@ -121,17 +119,23 @@ class Retriever:
         self.reranker: TreeModel | None = default_model() if isinstance(reranker, str) else reranker
         if keyword is None:
             self.reranker = None
-        self._sources: tuple[float, list[str]] = (0.0, [])
+        self._source_counts: tuple[object, dict[str, int]] = (None, {})
+
+    def source_counts(self) -> dict[str, int]:
+        """Chunks per source (outlets, issuers). A count over every chunk (a second on a million), so it is re-read
+        only when the store's live releases change (``live_hashes`` gives a new map then)."""
+        live = self.store.live_hashes()
+        held, counts = self._source_counts
+        if self.keyword is not None and held is not live:
+            counts = self.keyword.sources()
+            self._source_counts = (live, counts)
+        return counts
 
     def known_sources(self) -> list[str]:
         """Sources a question may name to narrow retrieval (those that single out part of the index)."""
-        stamp, sources = self._sources
-        if self.keyword is not None and time.monotonic() - stamp > SOURCES_TTL:
-            counts = self.keyword.sources()
-            total = sum(counts.values()) or 1
-            sources = sorted(s for s, n in counts.items() if s and n / total <= MAX_SOURCE_SHARE)
-            self._sources = (time.monotonic(), sources)
-        return sources
+        counts = self.source_counts()
+        total = sum(counts.values()) or 1
+        return sorted(s for s, n in counts.items() if s and n / total <= MAX_SOURCE_SHARE)
 
     def plan(self, query: str, history: Sequence[str] = ()) -> QueryPlan:
         return plan(query, self.known_sources(), history)
@@ -202,7 +206,7 @@ class Retriever:
             made = {cid: unpack_vectors(pack_vectors(v)) for cid, v in zip(missing, fresh, strict=True)}
             self.keyword.put_sentence_vectors(made)  # kept exactly as used now: the same features next time
             vectors.update(made)
-        meaning = stage.meaning if stage.meaning is not None else self.embedder.embed(meaning_texts(stage.plan))
+        meaning = stage.meaning if stage.meaning is not None else self.embedder.embed_queries(meaning_texts(stage.plan))
         out = []
         for rank, cid in enumerate(ids):
             key = stage.keys[cid]
@@ -240,12 +244,12 @@ class Retriever:
             keyword_rows = _background().submit(self._keyword_searches, jobs)
         meaning = None  # stays None without meaning texts (a batch slice would give an empty array)
         if vector is None:
-            batch = self.embedder.embed_distinct([p.text, *(part.text for part in parts), *meaning_text])
+            batch = self.embedder.embed_queries([p.text, *(part.text for part in parts), *meaning_text])
             vector, part_vectors = batch[0], batch[1:1 + len(parts)]
             if meaning_text:
                 meaning = batch[1 + len(parts):]
         elif parts or meaning_text:
-            batch = self.embedder.embed_distinct([*(part.text for part in parts), *meaning_text])
+            batch = self.embedder.embed_queries([*(part.text for part in parts), *meaning_text])
             part_vectors = batch[: len(parts)]
             if meaning_text:
                 meaning = batch[len(parts):]

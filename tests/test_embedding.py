@@ -167,3 +167,15 @@ def test_the_served_onnx_model_maps_its_weights_and_gives_the_same_vectors() -> 
     embedder = create_embedder("onnx-int8", s.embedding_model, cache_dir=s.onnx_cache_dir)
     got = embedder.model.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0]
     assert np.array_equal(got, expected)
+
+
+def test_question_vectors_are_cached(embedder) -> None:  # type: ignore[no-untyped-def]
+    """A question searched twice (an answer about a period searches again without its dates) or asked again is
+    run through the model once; the vectors are the model's own."""
+    texts = ["When did the ferry service to Quay Island restart?", "ferry service restart", "Quay Island"]
+    first = embedder.embed_queries(texts)
+    before = embedder.embedded
+    again = embedder.embed_queries([texts[1], texts[0], texts[1]])
+    assert embedder.embedded == before
+    assert np.allclose(again, first[[1, 0, 1]])
+    assert np.allclose(first, embedder.embed(texts), atol=1e-6)

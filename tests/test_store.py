@@ -214,11 +214,33 @@ def test_keyword_search_on_a_large_index_ranks_by_selective_terms(tmp_path: Path
               + [chunk(99, "Northwind Grid opens the Quayside battery plant.")])
     question = "Northwind battery"
     assert len(index.search(question, 50)) == 21, "a small index ranks by every term"
-    monkeypatch.setattr(keyword, "PRUNE_FROM_ROWS", 10)
+    monkeypatch.setattr(keyword, "PRUNING", ((10, 0.1),))
     rows = index.search(question, 50)
     assert [r.chunk_id for r in rows] == ["c99"], "the common name is not ranked; the rare term finds the row"
     assert [r.chunk_id for r in index.search("Northwind Grid", 50)][:1], "all terms common: the rarest is kept"
     index.add([chunk(i, f"Battery item {i}.") for i in range(100, 140)])  # a write refreshes the term counts
     # now both terms are common ("battery" the more so): the rarest, the name, is the one ranked
     assert {r.chunk_id for r in index.search(question, 100)} == {f"c{i}" for i in [*range(20), 99]}
+    index.close()
+
+
+def test_keyword_search_on_a_mid_sized_index_drops_only_words_in_a_fifth_of_the_rows(tmp_path: Path) -> None:
+    """From 1,000 rows a question's words held by more than a fifth of the rows are not ranked by (they cost
+    most of a search and barely move it); rarer ones are, and under 1,000 rows every word is."""
+    from assistant.types import Chunk
+
+    def chunk(i: int, text: str) -> Chunk:
+        return Chunk(id=f"c{i}", release_id=f"r{i}", index=0, text=text, start=0, end=len(text), title="",
+                     date=None, source=None, url=None, content_hash="h")
+
+    def words(i: int) -> str:  # "harbour" in every row, "ferry" in 30%, "pier" in 15%
+        return " ".join(["Harbour news", *(["ferry"] if i % 10 < 3 else []), *(["pier"] if i % 20 < 3 else [])])
+
+    index = KeywordIndex(tmp_path / "k.sqlite3")
+    index.add([chunk(i, f"{words(i)} item {i}.") for i in range(900)])
+    assert len(index.search("harbour ferry pier", 2000)) == 900, "under 1,000 rows every word ranks"
+    index.add([chunk(i, f"{words(i)} item {i}.") for i in range(900, 1200)])
+    rows = index.search("harbour ferry pier", 2000)
+    assert {r.chunk_id for r in rows} == {f"c{i}" for i in range(1200) if i % 20 < 3}, "only the rare word ranks"
+    assert len(index.search("harbour ferry", 2000)) == 360, "both words common: the rarer one is kept"
     index.close()

@@ -11,7 +11,9 @@ labelled. Every quote is verified against the stored release text by ``compose``
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 import math
 import re
 from collections import Counter
@@ -28,9 +30,9 @@ from assistant.answering.base import (
     not_covered,
     tokens,
 )
-from assistant.answering.context import body_spans, context_share, release_common, release_months, release_words
+from assistant.answering.context import bodies, context_share, release_common, release_months, release_words
 from assistant.boilerplate import body_sentences, dateline_end
-from assistant.chunking import sentence_spans
+from assistant.chunking import chunk_spans
 from assistant.corrections import Supersession, index_supersessions
 from assistant.embedding import Embedder
 from assistant.protocols import answer_pieces
@@ -179,8 +181,7 @@ class ExtractiveAnswerer:
 
     def _sources(self) -> list[str]:
         """Every source the index records (outlets, issuers), for questions that attribute facts to one."""
-        keyword = getattr(self.retriever, "keyword", None)
-        return list(keyword.sources()) if keyword is not None else self.retriever.known_sources()
+        return list(self.retriever.source_counts()) or self.retriever.known_sources()
 
     def _superseded(self) -> dict[str, Supersession]:
         """The correction map, rebuilt only when the index changes (its generation token moves). Kept per store,
@@ -193,7 +194,7 @@ class ExtractiveAnswerer:
 
         ``dated``: a date is asked, so a release's opening sentence keeps its dateline. "CITY, June 12, 2023 --
         Acme today opened …" is how a release dates its own news, and without the dateline "today" says no date."""
-        body = {rid: body_spans(r) for rid, r in releases.items()}
+        body = bodies(releases.values(), getattr(self.retriever, "keyword", None))
         if dated:
             body = {rid: _with_dateline(releases[rid].text, spans) for rid, spans in body.items()}
         replaced = {s.old.id: s.new.id for s in corrected}
@@ -201,8 +202,13 @@ class ExtractiveAnswerer:
         seen: set[tuple[str, int]] = set()
         out: list[_Candidate] = []
 
+        ends = {rid: [be for _, be, _ in spans] for rid, spans in body.items()}
+
         def add(release: Release, s: int, e: int, rank: int, vector: Any = None) -> None:
-            for bs, be, index in body.get(release.id, ()):
+            spans = body.get(release.id, ())
+            for bs, be, index in itertools.islice(spans, bisect.bisect_right(ends[release.id], s), None):
+                if bs >= e:  # spans are in reading order: none further on overlaps
+                    break
                 start, end = max(s, bs), min(e, be)
                 if end - start < 20 or (release.id, start) in seen:
                     continue
@@ -224,7 +230,7 @@ class ExtractiveAnswerer:
                     add(new, bs, be, rank)
                 continue
             vectors = stored.get(c.id, {})
-            for s, e in sentence_spans(c.text):
+            for s, e in chunk_spans(c.text):
                 add(release, c.start + s, c.start + e, rank, vectors.get(c.text[s:e].strip()))
         return out
 
