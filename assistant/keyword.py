@@ -44,9 +44,10 @@ QUERY_STOP = QUERY_STOPWORDS
 
 
 # Keyword search ranks by the selective terms of a question only (see ``KeywordIndex._selective``): from 20k rows
-# those in at most a tenth of the rows, from 1k those in at most a fifth; under 1k rows (ranking by every term
-# costs under a millisecond there) by every term.
-PRUNING = ((20_000, 0.1), (1_000, 0.2))  # (rows from, share of the rows a kept term may be in), largest first
+# those in at most a tenth of the rows, and the rarest first while the rows they hold add up to at most 20k; from
+# 1k rows those in at most a fifth; under 1k rows (ranking by every term costs under a millisecond) by every term.
+# (rows from, share of the rows a kept term may be in, rows all kept terms may hold or 0 for no limit), largest first
+PRUNING = ((20_000, 0.1, 20_000), (1_000, 0.2, 0))
 
 
 class KeywordRow(NamedTuple):
@@ -248,22 +249,31 @@ class KeywordIndex(KeywordFile):
         index of any size while adding little to the score (its IDF is low): ranked with it, one search over a
         million chunks took seconds, and a long question over 6,600 took 13 ms. Such terms are dropped when a
         rarer one remains (the rarest is kept otherwise). Small indexes drop fewer: on the MultiHop-RAG index a
-        tenth cost 0.008 of MRR, a fifth nothing measurable, at half the time of ranking by every term.
+        tenth cost 0.008 of MRR, a fifth nothing measurable, at half the time of ranking by every term. A share
+        alone still grows with the index (a tenth of a million rows is 100k), so large indexes also cap the rows
+        the kept terms hold, adding terms rarest first.
         """
         if len(terms) < 2:
             return terms
         total = self.doc_freqs([])[0]
-        share = next((share for least, share in PRUNING if total >= least), None)
-        if share is None:
+        rule = next(((share, budget) for least, share, budget in PRUNING if total >= least), None)
+        if rule is None:
             return terms
+        share, budget = rule
         db = self._reader()
         rows: dict[str, int] = {}
         for t in terms:
             if t not in self._term_rows:  # FTS5's own count: its tokenizer stems the term as it stemmed the rows
                 self._term_rows[t] = int(db.execute("SELECT count(*) FROM chunks(?)", (f'"{t}"',)).fetchone()[0])
             rows[t] = self._term_rows[t]
-        rare = [t for t in terms if rows[t] <= share * total]
-        return rare or [min(terms, key=rows.__getitem__)]
+        kept: set[str] = set()
+        held = 0
+        for t in sorted((t for t in terms if rows[t] <= share * total), key=rows.__getitem__):
+            if budget and kept and held + rows[t] > budget:
+                break
+            kept.add(t)
+            held += rows[t]
+        return [t for t in terms if t in kept] or [min(terms, key=rows.__getitem__)]
 
     def texts(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
         """chunk id -> (title, text) for the ids held here: what the re-scorer reads of each candidate."""

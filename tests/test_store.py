@@ -214,7 +214,7 @@ def test_keyword_search_on_a_large_index_ranks_by_selective_terms(tmp_path: Path
               + [chunk(99, "Northwind Grid opens the Quayside battery plant.")])
     question = "Northwind battery"
     assert len(index.search(question, 50)) == 21, "a small index ranks by every term"
-    monkeypatch.setattr(keyword, "PRUNING", ((10, 0.1),))
+    monkeypatch.setattr(keyword, "PRUNING", ((10, 0.1, 0),))
     rows = index.search(question, 50)
     assert [r.chunk_id for r in rows] == ["c99"], "the common name is not ranked; the rare term finds the row"
     assert [r.chunk_id for r in index.search("Northwind Grid", 50)][:1], "all terms common: the rarest is kept"
@@ -243,4 +243,28 @@ def test_keyword_search_on_a_mid_sized_index_drops_only_words_in_a_fifth_of_the_
     rows = index.search("harbour ferry pier", 2000)
     assert {r.chunk_id for r in rows} == {f"c{i}" for i in range(1200) if i % 20 < 3}, "only the rare word ranks"
     assert len(index.search("harbour ferry", 2000)) == 360, "both words common: the rarer one is kept"
+    index.close()
+
+
+def test_keyword_search_on_a_large_index_reads_a_bounded_number_of_rows(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A share of the rows grows with the index; the rows that a search ranks do not: the kept terms are taken
+    rarest first while the rows they hold fit the budget (the rarest is always kept)."""
+    import assistant.keyword as keyword
+    from assistant.types import Chunk
+
+    def chunk(i: int, text: str) -> Chunk:
+        return Chunk(id=f"c{i}", release_id=f"r{i}", index=0, text=text, start=0, end=len(text), title="",
+                     date=None, source=None, url=None, content_hash="h")
+
+    def words(i: int) -> str:  # "quay" in 5 rows, "ferry" in 20, "harbour" in 40, of 400
+        return " ".join(w for w, every in (("quay", 80), ("ferry", 20), ("harbour", 10)) if i % every == 0)
+
+    index = KeywordIndex(tmp_path / "k.sqlite3")
+    index.add([chunk(i, f"Item {i} {words(i)}.") for i in range(400)])
+    monkeypatch.setattr(keyword, "PRUNING", ((100, 0.5, 30),))
+    assert len(index.search("harbour ferry quay", 500)) == 20, "quay (5) and ferry (20) fit 30 rows; harbour not"
+    monkeypatch.setattr(keyword, "PRUNING", ((100, 0.5, 3),))
+    assert len(index.search("harbour ferry quay", 500)) == 5, "the rarest term is kept even over the budget"
+    monkeypatch.setattr(keyword, "PRUNING", ((100, 0.5, 0),))
+    assert len(index.search("harbour ferry quay", 500)) == 40, "no budget: every term under the share"
     index.close()
