@@ -43,11 +43,10 @@ _WORD = re.compile(r"[0-9A-Za-z\u00C0-\uFFFF]+")
 QUERY_STOP = QUERY_STOPWORDS
 
 
-# Keyword search ranks by the selective terms of a question only (see ``KeywordIndex._selective``): from 20k rows
-# those in at most a tenth of the rows, and the rarest first while the rows they hold add up to at most 20k; from
-# 1k rows those in at most a fifth; under 1k rows (ranking by every term costs under a millisecond) by every term.
+# Keyword search on large indexes ranks by the selective terms of a question only (see ``KeywordIndex._selective``):
+# from 20k rows, those in at most a tenth of the rows, rarest first while the rows they hold add up to at most 20k.
 # (rows from, share of the rows a kept term may be in, rows all kept terms may hold or 0 for no limit), largest first
-PRUNING = ((20_000, 0.1, 20_000), (1_000, 0.2, 0))
+PRUNING = ((20_000, 0.1, 20_000),)
 
 
 class KeywordRow(NamedTuple):
@@ -241,17 +240,16 @@ class KeywordIndex(KeywordFile):
         return [KeywordRow(r[0], r[1], r[2], float(r[3]), r[4], int(r[5] or 0)) for r in rows]
 
     def _selective(self, terms: list[str]) -> list[str]:
-        """The terms worth ranking by: those in at most a share of the rows that depends on the index's size
-        (``PRUNING``).
+        """The terms worth ranking by, on a large index (``PRUNING``): those in at most a share of the rows, rarest
+        first while the rows they hold fit a budget.
 
         BM25 costs time in proportion to the rows that match any term, and a term held by a large share of
-        the rows (an organisation's own name across its archive, "said", "company") matches a fixed share of an
-        index of any size while adding little to the score (its IDF is low): ranked with it, one search over a
-        million chunks took seconds, and a long question over 6,600 took 13 ms. Such terms are dropped when a
-        rarer one remains (the rarest is kept otherwise). Small indexes drop fewer: on the MultiHop-RAG index a
-        tenth cost 0.008 of MRR, a fifth nothing measurable, at half the time of ranking by every term. A share
-        alone still grows with the index (a tenth of a million rows is 100k), so large indexes also cap the rows
-        the kept terms hold, adding terms rarest first.
+        the rows (an organisation's own name across its archive) matches a fixed share of an index of any size
+        while adding little to the score (its IDF is low): ranked with it, one search over a million chunks took
+        seconds. Such terms are dropped when a rarer one remains (the rarest is kept otherwise). A share alone
+        still grows with the index (a tenth of a million rows is 100k), hence the budget. Small indexes rank by
+        every term: on the MultiHop-RAG index (6,600 rows) dropping even the words in over a fifth of the rows
+        halved a search's time but cost 0.0055 of complete evidence recall on the whole dev set.
         """
         if len(terms) < 2:
             return terms

@@ -224,28 +224,6 @@ def test_keyword_search_on_a_large_index_ranks_by_selective_terms(tmp_path: Path
     index.close()
 
 
-def test_keyword_search_on_a_mid_sized_index_drops_only_words_in_a_fifth_of_the_rows(tmp_path: Path) -> None:
-    """From 1,000 rows a question's words held by more than a fifth of the rows are not ranked by (they cost
-    most of a search and barely move it); rarer ones are, and under 1,000 rows every word is."""
-    from assistant.types import Chunk
-
-    def chunk(i: int, text: str) -> Chunk:
-        return Chunk(id=f"c{i}", release_id=f"r{i}", index=0, text=text, start=0, end=len(text), title="",
-                     date=None, source=None, url=None, content_hash="h")
-
-    def words(i: int) -> str:  # "harbour" in every row, "ferry" in 30%, "pier" in 15%
-        return " ".join(["Harbour news", *(["ferry"] if i % 10 < 3 else []), *(["pier"] if i % 20 < 3 else [])])
-
-    index = KeywordIndex(tmp_path / "k.sqlite3")
-    index.add([chunk(i, f"{words(i)} item {i}.") for i in range(900)])
-    assert len(index.search("harbour ferry pier", 2000)) == 900, "under 1,000 rows every word ranks"
-    index.add([chunk(i, f"{words(i)} item {i}.") for i in range(900, 1200)])
-    rows = index.search("harbour ferry pier", 2000)
-    assert {r.chunk_id for r in rows} == {f"c{i}" for i in range(1200) if i % 20 < 3}, "only the rare word ranks"
-    assert len(index.search("harbour ferry", 2000)) == 360, "both words common: the rarer one is kept"
-    index.close()
-
-
 def test_keyword_search_on_a_large_index_reads_a_bounded_number_of_rows(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A share of the rows grows with the index; the rows that a search ranks do not: the kept terms are taken
     rarest first while the rows they hold fit the budget (the rarest is always kept)."""
