@@ -246,3 +246,23 @@ def test_keyword_search_on_a_large_index_reads_a_bounded_number_of_rows(tmp_path
     monkeypatch.setattr(keyword, "PRUNING", ((100, 0.5, 0),))
     assert len(index.search("harbour ferry quay", 500)) == 40, "no budget: every term under the share"
     index.close()
+
+
+def test_document_frequencies_are_counted_again_after_a_write(tmp_path: Path) -> None:
+    """The re-scorer's term weights come from counts kept between questions (counting a common word reads all its
+    rows); a write makes them count again."""
+    from assistant.types import Chunk
+
+    def chunk(i: int, text: str) -> Chunk:
+        return Chunk(id=f"c{i}", release_id=f"r{i}", index=0, text=text, start=0, end=len(text), title="",
+                     date=None, source=None, url=None, content_hash="h")
+
+    index = KeywordIndex(tmp_path / "k.sqlite3")
+    index.add([chunk(0, "The dock reopened."), chunk(1, "A new dock crane."), chunk(2, "Rail news.")])
+    assert index.doc_freqs(["dock", "rail", "absent"]) == (3, {"dock": 2, "rail": 1})
+    assert index.doc_freqs(["dock"]) == (3, {"dock": 2})
+    index.add([chunk(3, "The dock closed again.")])
+    assert index.doc_freqs(["dock", "rail"]) == (4, {"dock": 3, "rail": 1})
+    index.delete_release("r0")
+    assert index.doc_freqs(["dock"]) == (3, {"dock": 2})
+    index.close()
