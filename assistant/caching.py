@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
@@ -39,14 +39,6 @@ class LRU(Generic[V]):
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
-
-    def get_or_make(self, key: Hashable, make: Callable[[], V]) -> V:
-        """The cached value, or ``make()`` stored (made outside the lock: two threads may both make it)."""
-        value = self.get(key)
-        if value is None:
-            value = make()
-            self.put(key, value)
-        return value
 
     def clear(self) -> None:
         with self._lock:

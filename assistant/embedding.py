@@ -188,17 +188,15 @@ class Embedder:
         clauses are the same texts both times; a question asked again is not run through the model again."""
         import numpy as np
 
-        cache = self._queries
-        todo = [t for t in dict.fromkeys(texts) if cache.get(t) is None]
+        found = {t: v for t in dict.fromkeys(texts) if (v := self._queries.get(t)) is not None}
+        todo = [t for t in dict.fromkeys(texts) if t not in found]
         if todo:
             for text, vector in zip(todo, self.embed(todo), strict=True):
-                cache.put(text, vector)
+                self._queries.put(text, vector)
+                found[text] = vector
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        made = {t: v for t in dict.fromkeys(texts) if (v := cache.get(t)) is not None}
-        if len(made) < len(set(texts)):  # pushed out by another thread's questions meanwhile
-            return self.embed_distinct(texts)
-        return np.stack([made[t] for t in texts])
+        return np.stack([found[t] for t in texts])
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]

@@ -17,18 +17,6 @@ def test_the_least_recently_used_value_goes_first() -> None:
     assert len(cache) == 2
 
 
-def test_get_or_make_makes_a_value_once() -> None:
-    cache: LRU[list[int]] = LRU(4)
-    made: list[str] = []
-
-    def make(key: str) -> list[int]:
-        made.append(key)
-        return [len(made)]
-
-    first = cache.get_or_make("k", lambda: make("k"))
-    assert cache.get_or_make("k", lambda: make("k")) is first and made == ["k"]
-
-
 def test_threads_never_see_more_than_the_size() -> None:
     cache: LRU[int] = LRU(50)
 

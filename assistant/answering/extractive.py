@@ -181,7 +181,7 @@ class ExtractiveAnswerer:
 
     def _sources(self) -> list[str]:
         """Every source the index records (outlets, issuers), for questions that attribute facts to one."""
-        return list(self.retriever.source_counts()) or self.retriever.known_sources()
+        return list(self.retriever.source_counts())
 
     def _superseded(self) -> dict[str, Supersession]:
         """The correction map, rebuilt only when the index changes (its generation token moves). Kept per store,
